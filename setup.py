@@ -1,0 +1,38 @@
+"""landmark1d: attentive 1D heatmap regression for facial landmarks (Yin et al., ACM MM 2020)."""
+
+import setuptools
+
+setuptools.setup(
+    name="landmark1d",
+    version="0.1.0",
+    description=("Attentive one-dimensional heatmap regression for facial "
+                 "landmark detection and tracking, in TensorFlow 2 / Keras 3."),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    # The tfds builders live in the top-level folder datasets/ (agreed layout)
+    # but import as `landmark1d_datasets`: a top-level package called
+    # `datasets` would shadow Hugging Face's, which tfds itself may import.
+    packages=(setuptools.find_packages(include=["landmark1d", "landmark1d.*",
+                                                "experiments", "experiments.*"])
+              + ["landmark1d_datasets"]
+              + ["landmark1d_datasets." + p
+                 for p in setuptools.find_packages(where="datasets")]),
+    package_dir={"landmark1d_datasets": "datasets"},
+    include_package_data=True,
+    install_requires=[
+        "tensorflow>=2.16,<2.22",  # Keras 3 on the TF backend
+        "keras>=3.3,<4",
+        "tensorflow-datasets>=4.9.4,<5",
+        "importlib_resources",  # tfds imports it when building datasets
+        "numpy>=1.26",
+        "opencv-python-headless>=4.8",
+        "absl-py>=2.0",
+        "matplotlib>=3.7",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "dill"],
+        "tflite": ["ai-edge-litert"],
+    },
+    entry_points={"console_scripts": []},
+)
