@@ -1,0 +1,348 @@
+"""Validated experiment configs: data, model, tracker, training, evaluation.
+
+Configs are plain dataclasses. `experiments/configs/<name>.py` builds one per
+paper experiment; `landmark1d.experiment` turns a config into plain keyword
+arguments for the library, so no layer or pipeline ever sees a config object.
+
+Every field is validated by `validate()`, overrides name fields by dotted path
+(`model.heatmap_length=768`) and an unknown path is an error that lists the
+valid ones, so a typo never silently trains the wrong model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from typing import Any
+
+from landmark1d import heatmaps
+from landmark1d import landmark_sets
+from landmark1d import metrics
+
+
+@dataclasses.dataclass
+class DataConfig:
+  """Where examples come from and how they become model inputs.
+
+  Attributes:
+    dataset: tfds name with optional config, e.g. "synthetic_faces/images".
+    data_dir: tfds data_dir; None uses tfds's default (~/tensorflow_datasets).
+    manual_dir: folder holding manually downloaded files (real datasets).
+    train_splits: tfds split(s) to train on; several are concatenated.
+    eval_splits: tfds splits evaluated one by one (e.g. 300-W common, ...).
+    extra_train_datasets: further "name:split" sources mixed into training
+      (the paper trains the 300-VW tracker's detector on 300-W as well).
+    eval_dataset: tfds name to evaluate on when it is not `dataset` (Talking
+      Face is only a test set; models for it train on 300-VW).
+    landmark_set: the dataset's scheme (see `landmark_sets`).
+    eval_subset: optional name of a `landmark_sets` scheme to score instead,
+      for Talking Face's 7 common points ("common7").
+    normalization: "interocular", "interpupil" or "face_size" (AFLW-19).
+    crop_size: F, the face crop side in pixels (paper: 256).
+    context: crop window side over the mean side of the landmark box.
+    shift: vertical window shift as a fraction of the box height.
+    augment: training augmentation on / off.
+    rotation: max rotation in degrees (paper setting: 30).
+    scale: max relative scale change (e.g. 0.25 -> [0.75, 1.25]).
+    translate: max translation as a fraction of the crop.
+    flip: horizontal flips with the landmark permutation.
+    color: colour jitter on / off.
+    occlusion: probability of a random occluding rectangle.
+    clip_length: T, frames per training clip (trackers only).
+    shuffle_buffer: examples in the shuffle buffer.
+  """
+
+  dataset: str = "synthetic_faces/images"
+  data_dir: str | None = None
+  manual_dir: str | None = None
+  train_splits: tuple[str, ...] = ("train",)
+  eval_splits: tuple[str, ...] = ("test",)
+  extra_train_datasets: tuple[str, ...] = ()
+  eval_dataset: str | None = None
+  landmark_set: str = "ibug68"
+  eval_subset: str | None = None
+  normalization: str = "interocular"
+  crop_size: int = 256
+  context: float = 1.4
+  shift: float = 0.0
+  augment: bool = True
+  rotation: float = 30.0
+  scale: float = 0.25
+  translate: float = 0.05
+  flip: bool = True
+  color: bool = True
+  occlusion: float = 0.2
+  clip_length: int = 8
+  shuffle_buffer: int = 512
+
+  def validate(self):
+    _require(bool(self.dataset), "data.dataset must name a tfds dataset")
+    _require(len(self.train_splits) > 0, "data.train_splits is empty")
+    _require(len(self.eval_splits) > 0, "data.eval_splits is empty")
+    for source in self.extra_train_datasets:
+      _require(source.count(":") == 1,
+               f"data.extra_train_datasets entry {source!r} must be "
+               "'name:split'")
+    landmark_sets.get(self.landmark_set)
+    if self.eval_subset is not None:
+      landmark_sets.get(self.eval_subset)
+    _require(self.normalization in metrics.NORMALIZATIONS,
+             f"data.normalization must be one of {metrics.NORMALIZATIONS}, "
+             f"got {self.normalization!r}")
+    _require(self.crop_size >= 16, f"data.crop_size must be >= 16, got "
+             f"{self.crop_size}")
+    _require(self.crop_size % 4 == 0, "data.crop_size must be a multiple of 4 "
+             f"(the backbone's stride), got {self.crop_size}")
+    _require(self.context > 0, "data.context must be > 0")
+    _require(0 <= self.rotation <= 180, "data.rotation must be in [0, 180]")
+    _require(0 <= self.scale < 1, "data.scale must be in [0, 1)")
+    _require(0 <= self.translate < 0.5, "data.translate must be in [0, 0.5)")
+    _require(0 <= self.occlusion <= 1, "data.occlusion must be in [0, 1]")
+    _require(self.clip_length >= 1, "data.clip_length must be >= 1")
+    _require(self.shuffle_buffer >= 1, "data.shuffle_buffer must be >= 1")
+
+
+@dataclasses.dataclass
+class ModelConfig:
+  """Detector architecture (Section 4.1) and its heatmap targets.
+
+  Attributes:
+    head: "1d" (the paper's detector) or "2d" (the FAN baseline).
+    heatmap_length: L, the heatmap length (paper: 3 F = 768).
+    sigma: target Gaussian sigma in crop pixels.
+    num_stacks: hourglass stacks (FAN / paper: 4).
+    channels: hourglass width (FAN: 256).
+    hourglass_depth: down-sampling levels per hourglass (FAN: 4).
+    coattention_gamma: gamma of eq. 10 (paper: 0.3); 0 turns co-attention off.
+    attention_dims: a, the per-channel feature size in eq. 9.
+  """
+
+  head: str = "1d"
+  heatmap_length: int = 768
+  sigma: float = 4.0
+  num_stacks: int = 4
+  channels: int = 256
+  hourglass_depth: int = 4
+  coattention_gamma: float = 0.3
+  attention_dims: int = 16
+
+  def validate(self):
+    _require(self.head in ("1d", "2d"), f"model.head must be '1d' or '2d', "
+             f"got {self.head!r}")
+    _require(self.heatmap_length > 0, "model.heatmap_length must be > 0")
+    _require(self.sigma > 0, "model.sigma must be > 0")
+    _require(self.num_stacks >= 1, "model.num_stacks must be >= 1")
+    _require(self.channels >= 4 and self.channels % 4 == 0,
+             "model.channels must be a positive multiple of 4 (FAN's block "
+             "splits it 1/2, 1/4, 1/4)")
+    _require(self.hourglass_depth >= 1, "model.hourglass_depth must be >= 1")
+    _require(self.coattention_gamma >= 0, "model.coattention_gamma must be "
+             ">= 0")
+    _require(self.attention_dims >= 1, "model.attention_dims must be >= 1")
+
+
+@dataclasses.dataclass
+class TrackerConfig:
+  """The tracker of Section 4.2 (1D) or the recurrent 2D baseline [20].
+
+  Attributes:
+    enabled: train / evaluate a tracker instead of a detector.
+    fusion_lambda: lambda of eq. 13 (paper: 0.3); 0 is Table 2's ablation.
+    detector_workdir: workdir of a trained detector to start from.
+    freeze_detector: keep the detector's weights fixed while training.
+  """
+
+  enabled: bool = False
+  fusion_lambda: float = 0.3
+  detector_workdir: str | None = None
+  freeze_detector: bool = False
+
+  def validate(self):
+    _require(0.0 <= self.fusion_lambda <= 1.0,
+             "tracker.fusion_lambda must be in [0, 1] (eq. 13)")
+
+
+@dataclasses.dataclass
+class TrainConfig:
+  """Optimisation (Section 5.1: Adam, lr 1e-4, batch 10).
+
+  Attributes:
+    batch_size: global batch size, split across replicas.
+    learning_rate: Adam learning rate.
+    steps: total training steps.
+    checkpoint_every: steps between checkpoints.
+    log_every: steps between progress lines and scalar summaries.
+    image_summary_every: steps between example-image summaries (0: never).
+    eval_every: steps between validation NRMSE summaries (0: never).
+    eval_examples: examples used by that in-training validation.
+    seed: seeds weights, shuffling and augmentation.
+    deterministic: enable TF's deterministic ops (exact resume tests).
+    max_checkpoints: checkpoints kept.
+  """
+
+  batch_size: int = 10
+  learning_rate: float = 1e-4
+  steps: int = 100_000
+  checkpoint_every: int = 1000
+  log_every: int = 100
+  image_summary_every: int = 1000
+  eval_every: int = 5000
+  eval_examples: int = 200
+  seed: int = 0
+  deterministic: bool = False
+  max_checkpoints: int = 3
+
+  def validate(self):
+    _require(self.batch_size >= 1, "train.batch_size must be >= 1")
+    _require(self.learning_rate > 0, "train.learning_rate must be > 0")
+    _require(self.steps >= 1, "train.steps must be >= 1")
+    _require(self.checkpoint_every >= 1, "train.checkpoint_every must be >= 1")
+    _require(self.log_every >= 1, "train.log_every must be >= 1")
+    _require(self.image_summary_every >= 0, "train.image_summary_every >= 0")
+    _require(self.eval_every >= 0, "train.eval_every must be >= 0")
+    _require(self.max_checkpoints >= 1, "train.max_checkpoints must be >= 1")
+
+
+@dataclasses.dataclass
+class EvalConfig:
+  """Evaluation.
+
+  Attributes:
+    decoder: "argmax" (eq. 7, the paper's), "dark" or "integral".
+    thresholds: NRMSE thresholds for AUC / failure rate.
+    batch_size: evaluation batch size.
+    max_examples: cap per split (0: all), for quick looks.
+  """
+
+  decoder: str = "argmax"
+  thresholds: tuple[float, ...] = metrics.DEFAULT_THRESHOLDS
+  batch_size: int = 16
+  max_examples: int = 0
+
+  def validate(self):
+    _require(self.decoder in heatmaps.DECODERS_1D,
+             f"eval.decoder must be one of {heatmaps.DECODERS_1D}, got "
+             f"{self.decoder!r}")
+    _require(all(t > 0 for t in self.thresholds),
+             "eval.thresholds must be > 0")
+    _require(self.batch_size >= 1, "eval.batch_size must be >= 1")
+    _require(self.max_examples >= 0, "eval.max_examples must be >= 0")
+
+
+@dataclasses.dataclass
+class ExperimentConfig:
+  """One experiment: a row of a paper table, or a CPU-sized stand-in."""
+
+  name: str = ""
+  description: str = ""
+  data: DataConfig = dataclasses.field(default_factory=DataConfig)
+  model: ModelConfig = dataclasses.field(default_factory=ModelConfig)
+  tracker: TrackerConfig = dataclasses.field(default_factory=TrackerConfig)
+  train: TrainConfig = dataclasses.field(default_factory=TrainConfig)
+  eval: EvalConfig = dataclasses.field(default_factory=EvalConfig)
+
+  def validate(self) -> "ExperimentConfig":
+    _require(bool(self.name), "config needs a name")
+    for part in (self.data, self.model, self.tracker, self.train, self.eval):
+      part.validate()
+    return self
+
+  def to_dict(self) -> dict:
+    return dataclasses.asdict(self)
+
+  def to_json(self) -> str:
+    return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+  @classmethod
+  def from_dict(cls, values: dict) -> "ExperimentConfig":
+    return _from_dict(cls, values, prefix="")
+
+
+def _require(condition: bool, message: str):
+  if not condition:
+    raise ValueError(message)
+
+
+def _from_dict(cls, values: dict, prefix: str):
+  if not isinstance(values, dict):
+    raise ValueError(f"config section {prefix or '<root>'} must be a mapping")
+  hints = typing.get_type_hints(cls)
+  names = {f.name for f in dataclasses.fields(cls)}
+  unknown = sorted(set(values) - names)
+  if unknown:
+    raise ValueError(f"unknown config field(s) {[prefix + u for u in unknown]};"
+                     f" valid: {sorted(prefix + n for n in names)}")
+  kwargs = {}
+  for name, value in values.items():
+    hint = hints[name]
+    if dataclasses.is_dataclass(hint):
+      kwargs[name] = _from_dict(hint, value, prefix + name + ".")
+    else:
+      kwargs[name] = _coerce(value, hint, prefix + name)
+  return cls(**kwargs)
+
+
+def _coerce(value: Any, hint, path: str):
+  """Converts JSON / command-line values to the field's declared type."""
+  origin, args = typing.get_origin(hint), typing.get_args(hint)
+  if origin in (typing.Union, types.UnionType):
+    if value is None or (isinstance(value, str) and value.lower() == "none"):
+      if type(None) in args:
+        return None
+    inner = [a for a in args if a is not type(None)]
+    return _coerce(value, inner[0], path)
+  if origin is tuple:
+    item = args[0]
+    if isinstance(value, str):
+      value = [v for v in value.split(",") if v.strip()]
+    return tuple(_coerce(v, item, path) for v in value)
+  try:
+    if hint is bool:
+      if isinstance(value, str):
+        if value.lower() in ("true", "1", "yes"):
+          return True
+        if value.lower() in ("false", "0", "no"):
+          return False
+        raise ValueError(value)
+      return bool(value)
+    if hint is int:
+      if isinstance(value, float) and not value.is_integer():
+        raise ValueError(value)
+      return int(value)
+    if hint is float:
+      return float(value)
+    if hint is str:
+      return str(value)
+  except (TypeError, ValueError):
+    raise ValueError(f"{path}: cannot read {value!r} as "
+                     f"{getattr(hint, '__name__', hint)}") from None
+  raise ValueError(f"{path}: unsupported field type {hint}")
+
+
+def override(config: ExperimentConfig, assignments) -> ExperimentConfig:
+  """Returns a copy with `section.field=value` assignments applied.
+
+  Raises:
+    ValueError: naming the assignment, for unknown fields or bad values.
+  """
+  values = config.to_dict()
+  for assignment in assignments:
+    if "=" not in assignment:
+      raise ValueError(f"override {assignment!r} must look like "
+                       "section.field=value")
+    path, raw = assignment.split("=", 1)
+    keys = path.strip().split(".")
+    node = values
+    for key in keys[:-1]:
+      if not isinstance(node.get(key), dict):
+        sections = sorted(k for k, v in node.items() if isinstance(v, dict))
+        raise ValueError(f"override {assignment!r}: no config section "
+                         f"{key!r}; sections: {sections}")
+      node = node[key]
+    if keys[-1] not in node or isinstance(node[keys[-1]], dict):
+      raise ValueError(f"override {assignment!r}: unknown field {path!r}; "
+                       f"fields here: {sorted(node)}")
+    node[keys[-1]] = raw
+  return ExperimentConfig.from_dict(values).validate()

@@ -1,0 +1,278 @@
+"""A custom training loop that is correct under any `tf.distribute` strategy.
+
+What it guarantees:
+  * The global batch is split across replicas and the per-example losses are
+    averaged over the *global* batch (`tf.nn.compute_average_loss`), so the
+    gradient is the same with 1 replica or many.
+  * Checkpoints (`tf.train.CheckpointManager`) hold the model, the optimizer
+    (Adam moments, iteration count) and the step. Input pipelines are pure
+    functions of `(seed, first_step)`, so a resumed run rebuilds its dataset
+    from the restored step and sees exactly the batches an uninterrupted run
+    would have seen: nothing is lost and nothing is seen twice.
+  * SIGTERM (preemption, `kill`) writes a checkpoint before exiting; SIGKILL
+    loses at most `checkpoint_every` steps, which are then recomputed.
+  * A NaN / Inf loss stops training with `NonFiniteLossError`, naming the step
+    and the last good checkpoint, before the bad update is saved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import threading
+import time
+from typing import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+STRATEGIES = ("default", "one_device", "mirrored", "multi_worker", "tpu")
+
+
+class NonFiniteLossError(RuntimeError):
+  """The training loss became NaN or Inf."""
+
+
+class Preempted(RuntimeError):
+  """SIGTERM arrived; a checkpoint of the current step was written."""
+
+
+def make_strategy(name: str = "default",
+                  cpu_replicas: int = 0) -> tf.distribute.Strategy:
+  """Builds a distribution strategy by name.
+
+  Args:
+    name: "default" (MirroredStrategy over all local GPUs, or one CPU when
+      there is none), "one_device", "mirrored" (all local GPUs, or
+      `cpu_replicas` logical CPUs), "multi_worker" (MultiWorkerMirroredStrategy
+      configured by the TF_CONFIG environment variable) or "tpu".
+    cpu_replicas: with "mirrored" and no GPU, split the CPU into this many
+      logical devices (must be called before TF initialises its devices).
+  """
+  if name not in STRATEGIES:
+    raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}")
+  gpus = tf.config.list_logical_devices("GPU")
+  if name == "multi_worker":
+    if "TF_CONFIG" not in os.environ:
+      raise ValueError("strategy 'multi_worker' needs the TF_CONFIG "
+                       "environment variable (cluster and task)")
+    return tf.distribute.MultiWorkerMirroredStrategy()
+  if name == "tpu":
+    resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+    tf.config.experimental_connect_to_cluster(resolver)
+    tf.tpu.experimental.initialize_tpu_system(resolver)
+    return tf.distribute.TPUStrategy(resolver)
+  if name == "one_device" or (name == "default" and not gpus):
+    return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
+  if not gpus and cpu_replicas > 1:
+    split_cpu(cpu_replicas)
+    cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
+    return tf.distribute.MirroredStrategy(cpus[:cpu_replicas])
+  return tf.distribute.MirroredStrategy()
+
+
+def split_cpu(count: int):
+  """Splits the physical CPU into `count` logical devices (before TF starts)."""
+  cpu = tf.config.list_physical_devices("CPU")[0]
+  current = tf.config.get_logical_device_configuration(cpu)
+  if current and len(current) == count:
+    return
+  try:
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * count)
+  except RuntimeError as e:
+    raise RuntimeError(f"cannot split the CPU into {count} devices after TF "
+                       "has initialised them; create the strategy first") from e
+
+
+def is_chief(strategy: tf.distribute.Strategy) -> bool:
+  resolver = getattr(strategy, "cluster_resolver", None)
+  if resolver is None or not resolver.task_type:
+    return True
+  return resolver.task_type == "chief" or (
+      resolver.task_type == "worker" and resolver.task_id == 0)
+
+
+@dataclasses.dataclass
+class LoopSettings:
+  """Plain values that steer `train` (built from a config by the caller)."""
+  steps: int
+  global_batch_size: int
+  checkpoint_every: int = 1000
+  log_every: int = 100
+  max_checkpoints: int = 3
+  jit_compile: bool = False
+
+
+@dataclasses.dataclass
+class TrainResult:
+  step: int
+  last_loss: float
+  losses: list
+  seconds: float
+  resumed_from: int
+
+
+class _Preemption:
+  """Turns SIGTERM into a flag the loop checks, so it can checkpoint first."""
+
+  def __init__(self):
+    self.requested = False
+    self._previous = None
+
+  def __enter__(self):
+    if hasattr(signal, "SIGTERM") and _in_main_thread():
+      self._previous = signal.signal(signal.SIGTERM, self._handle)
+    return self
+
+  def _handle(self, signum, frame):
+    del signum, frame
+    self.requested = True
+
+  def __exit__(self, *exc):
+    if self._previous is not None:
+      signal.signal(signal.SIGTERM, self._previous)
+
+
+def _in_main_thread() -> bool:
+  return threading.current_thread() is threading.main_thread()
+
+
+def _format_eta(seconds: float) -> str:
+  seconds = int(max(seconds, 0))
+  return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
+          optimizer: keras.optimizers.Optimizer,
+          loss_fn: Callable[[dict, dict], tf.Tensor],
+          dataset_fn: Callable[[int, tf.distribute.InputContext],
+                               tf.data.Dataset],
+          workdir: str, settings: LoopSettings,
+          hooks: Callable[[int, float], None] | None = None,
+          log: Callable[[str], None] = print) -> TrainResult:
+  """Trains `model` until `settings.steps`, resuming from `workdir` if possible.
+
+  The model and optimizer must have been created under `strategy.scope()`.
+
+  Args:
+    strategy: the distribution strategy.
+    model: a Keras model mapping `batch["image"]` to a dict of outputs.
+    optimizer: a Keras optimizer (wrap in LossScaleOptimizer for fp16).
+    loss_fn: `(outputs, batch) -> (per_replica_batch,)` per-example losses.
+    dataset_fn: `(first_step, input_context) -> dataset` of per-replica
+      batches that starts at global step `first_step`; must be a pure function
+      of its arguments for exact resumption.
+    workdir: checkpoints go to `workdir/checkpoints`.
+    settings: loop settings.
+    hooks: called on the chief as `hooks(step, loss)` after every logged step
+      (summaries, validation); may be None.
+    log: progress-line sink.
+
+  Returns:
+    A `TrainResult`.
+
+  Raises:
+    NonFiniteLossError: when the loss becomes NaN or Inf.
+    Preempted: when SIGTERM arrived; the current step was checkpointed.
+  """
+  chief = is_chief(strategy)
+  ckpt_dir = os.path.join(workdir, "checkpoints")
+  if not chief:  # Non-chief workers must save too, but somewhere private.
+    ckpt_dir = os.path.join(workdir, "tmp_workers",
+                            f"worker_{strategy.cluster_resolver.task_id}")
+  with strategy.scope():
+    step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+    # Slot variables created lazily inside the replicated tf.function break
+    # MirroredStrategy ("must feed a value for placeholder ... cond").
+    if not optimizer.built:
+      optimizer.build(model.trainable_variables)
+  checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)
+  manager = tf.train.CheckpointManager(
+      checkpoint, ckpt_dir, max_to_keep=settings.max_checkpoints,
+      step_counter=step, checkpoint_interval=settings.checkpoint_every)
+  restored = manager.restore_or_initialize()
+  start = int(step.numpy())
+  if restored:
+    log(f"resumed from {restored} at step {start}")
+
+  dataset = strategy.distribute_datasets_from_function(
+      lambda ctx: dataset_fn(start, ctx))
+  iterator = iter(dataset)
+  global_batch = settings.global_batch_size
+
+  def replica_step(batch):
+    with tf.GradientTape() as tape:
+      outputs = model(batch["image"], training=True)
+      per_example = loss_fn(outputs, batch)
+      loss = tf.nn.compute_average_loss(per_example,
+                                        global_batch_size=global_batch)
+      scaled = optimizer.scale_loss(loss)  # identity unless loss scaling
+    variables = model.trainable_variables
+    grads = tape.gradient(scaled, variables)
+    optimizer.apply_gradients(zip(grads, variables))
+    return loss
+
+  @tf.function(jit_compile=settings.jit_compile)
+  def train_step(batch):
+    losses = strategy.run(replica_step, args=(batch,))
+    return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+
+  losses, t0, last_log, last_log_step = [], time.time(), time.time(), start
+  loss_value = float("nan")
+  with _Preemption() as preemption:
+    while int(step.numpy()) < settings.steps:
+      # Keep the pre-update weights recoverable: a non-finite loss is caught
+      # before any checkpoint of its update is written.
+      loss_value = float(train_step(next(iterator)))
+      step.assign_add(1)
+      current = int(step.numpy())
+      if not np.isfinite(loss_value):
+        raise NonFiniteLossError(
+            f"loss is {loss_value} at step {current}; stopped before saving. "
+            f"Last good checkpoint: {manager.latest_checkpoint or 'none'}. "
+            "Lower the learning rate, check the inputs of that batch, or "
+            "resume from the checkpoint.")
+      losses.append(loss_value)
+      manager.save(checkpoint_number=current)
+      if current % settings.log_every == 0 or current == settings.steps:
+        now = time.time()
+        rate = (current - last_log_step) / max(now - last_log, 1e-9)
+        eta = (settings.steps - current) / max(rate, 1e-9)
+        log(f"step {current}/{settings.steps}  loss {loss_value:.5g}  "
+            f"{rate:.2f} steps/s  {rate * global_batch:.1f} images/s  "
+            f"ETA {_format_eta(eta)}")
+        last_log, last_log_step = now, current
+        if hooks is not None and chief:
+          hooks(current, loss_value)
+      if preemption.requested:
+        manager.save(checkpoint_number=current, check_interval=False)
+        raise Preempted(f"SIGTERM: saved step {current} to "
+                        f"{manager.latest_checkpoint}")
+    manager.save(checkpoint_number=int(step.numpy()), check_interval=False)
+  return TrainResult(step=int(step.numpy()), last_loss=loss_value,
+                     losses=losses, seconds=time.time() - t0,
+                     resumed_from=start)
+
+
+def restore_model(model: keras.Model, workdir: str, expect_partial=True) -> int:
+  """Loads the latest checkpoint of `workdir` into `model`; returns its step."""
+  ckpt_dir = os.path.join(workdir, "checkpoints")
+  latest = tf.train.latest_checkpoint(ckpt_dir)
+  if latest is None:
+    raise FileNotFoundError(f"no checkpoint in {ckpt_dir}; train first "
+                            "(experiments/train_detector.py)")
+  step = tf.Variable(0, dtype=tf.int64)
+  status = tf.train.Checkpoint(model=model, step=step).restore(latest)
+  if expect_partial:
+    status.expect_partial()
+  return int(step.numpy())
+
+
+def write_json(path: str, values: dict):
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  with open(path, "w", encoding="utf-8") as f:
+    json.dump(values, f, indent=2, sort_keys=True)
