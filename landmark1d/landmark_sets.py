@@ -178,6 +178,10 @@ COMMON7 = _common7()
 
 _REGISTRY = {s.name: s for s in (IBUG68, AFLW19, COMMON7)}
 
+# (scheme, subset) -> indices of the subset's points within the scheme, in the
+# subset's order. Used to score models against test sets of another markup.
+SUBSETS = {("ibug68", "common7"): COMMON7_FROM_IBUG68}
+
 
 def get(name: str) -> LandmarkSet:
   """Returns the landmark set registered under `name`."""
