@@ -1,0 +1,40 @@
+"""Prints parameters, FLOPs and output size of detector configurations.
+
+  python -m experiments.model_summary --heads=1d,2d --lengths=64,128,256,768
+"""
+
+import dataclasses
+import json
+
+from absl import app
+from absl import flags
+
+from landmark1d import model_summary
+
+_HEADS = flags.DEFINE_list("heads", ["1d", "2d"], "Heads to summarise.")
+_LENGTHS = flags.DEFINE_list("lengths", ["64", "128", "256", "768"],
+                             "Heatmap lengths L (2D only up to 256).")
+_STACKS = flags.DEFINE_integer("stacks", 4, "Hourglass stacks.")
+_CHANNELS = flags.DEFINE_integer("channels", 256, "Hourglass channels.")
+_INPUT_SIZE = flags.DEFINE_integer("input_size", 256, "Face crop size F.")
+_JSON = flags.DEFINE_string("json", None, "Also write the rows here.")
+
+
+def main(argv):
+  del argv
+  costs = []
+  for head in _HEADS.value:
+    for length in map(int, _LENGTHS.value):
+      if head == "2d" and length > 4 * (_INPUT_SIZE.value // 4):
+        continue
+      costs.append(model_summary.summarize(
+          head, heatmap_length=length, num_stacks=_STACKS.value,
+          channels=_CHANNELS.value, input_size=_INPUT_SIZE.value))
+  print(model_summary.to_markdown(costs))
+  if _JSON.value:
+    with open(_JSON.value, "w", encoding="utf-8") as f:
+      json.dump([dataclasses.asdict(c) for c in costs], f, indent=2)
+
+
+if __name__ == "__main__":
+  app.run(main)
