@@ -1,0 +1,258 @@
+"""tf.data pipelines: tfds examples -> face crops, heatmap targets, batches.
+
+Batches follow docs/CONTRACTS.md ("Batches"). Three entry points:
+
+- `training_dataset`: an endless, augmented stream of per-replica batches that
+  is a pure function of `(seed, first_example)`: batch k of a run started at
+  `first_example = s * B` equals batch s + k of a run started at 0. Built as
+  records -> repeat -> seeded shuffle (of the small encoded records) ->
+  enumerate (global index) -> skip -> shard -> decode / crop / augment keyed on
+  (seed, index) -> batch -> targets, so a resumed run sees exactly the data an
+  uninterrupted one would have seen.
+- `eval_dataset`: deterministic crops in a stable order, no augmentation.
+- clips (`clips=True` on either): T consecutive frames of one video become
+  one example with a time axis; every frame of a clip shares one augmentation.
+
+The crop window is `coordinates.square_window(box, context, shift)` around the
+dataset's face box; one warp maps the original image to the F x F crop.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from landmark1d import augment as augment_lib
+from landmark1d import coordinates
+from landmark1d import heatmaps
+from landmark1d import landmark_sets
+
+PASSTHROUGH = ("image_id", "video_id", "frame_index", "box_size")
+
+
+def _decode(image):
+  if image.dtype == tf.string:
+    image = tf.io.decode_image(image, channels=3, expand_animations=False)
+  image = tf.ensure_shape(image, [None, None, 3])
+  return tf.cast(image, tf.float32) / 255.0
+
+
+def crop_example(example: dict, *, permutation, crop_size: int,
+                 context: float, shift: float,
+                 augment: augment_lib.AugmentParams | None = None,
+                 seed=None) -> dict:
+  """One example -> one (optionally augmented) face crop with crop landmarks.
+
+  Args:
+    example: a tfds example (`image` encoded or decoded, `landmarks (N, 2)`,
+      `visible (N,)`, `box (4,)`, ids).
+    permutation: the landmark set's flip permutation.
+    crop_size: F.
+    context, shift: crop window rule (`coordinates.square_window`).
+    augment: augmentation ranges, or None for a plain crop.
+    seed: `(2,)` int seed, required with `augment`.
+
+  Returns:
+    `image (F, F, 3)` in [0, 1], `landmarks (N, 2)` crop px, `visible (N,)`,
+    `window (3,)`, `landmarks_image (N, 2)`, and the passthrough ids.
+  """
+  window = coordinates.square_window(example["box"], context, shift)
+  to_image = coordinates.crop_to_image_matrix(window, crop_size)
+  landmarks = coordinates.image_to_crop(example["landmarks"], window,
+                                        crop_size)
+  visible = tf.cast(example["visible"], tf.bool)
+  matrix = to_image
+  if augment is not None:
+    warp_seed, color_seed = tf.unstack(
+        tf.random.experimental.stateless_split(seed, 2))
+    affine, flipped = augment_lib.random_affine(warp_seed, augment, crop_size)
+    matrix = to_image @ affine
+    landmarks = coordinates.apply_affine(landmarks, tf.linalg.inv(affine))
+    perm = tf.constant(permutation, tf.int32)
+    landmarks = tf.where(flipped, tf.gather(landmarks, perm), landmarks)
+    visible = tf.where(flipped, tf.gather(visible, perm), visible)
+  image = augment_lib.warp(_decode(example["image"]), matrix, crop_size)
+  if augment is not None:
+    image = augment_lib.photometric(image, color_seed, augment)
+  out = {"image": image, "landmarks": landmarks, "visible": visible,
+         "window": window,
+         "landmarks_image": tf.cast(example["landmarks"], tf.float32)}
+  out.update({k: example[k] for k in PASSTHROUGH if k in example})
+  return out
+
+
+def add_targets(batch: dict, *, target: str | None, crop_size: int,
+                heatmap_length: int, sigma: float) -> dict:
+  """Adds `hx`/`hy` (1D), or `heatmap` (2D), and `mask` to a batch."""
+  if target == "1d":
+    batch["hx"], batch["hy"], batch["mask"] = heatmaps.encode_1d(
+        batch["landmarks"], crop_size, heatmap_length, sigma,
+        batch["visible"])
+  elif target == "2d":
+    batch["heatmap"], batch["mask"] = heatmaps.encode_2d(
+        batch["landmarks"], crop_size, heatmap_length, sigma,
+        batch["visible"])
+  elif target is None:
+    inside = tf.reduce_all((batch["landmarks"] >= -0.5) &
+                           (batch["landmarks"] <= crop_size - 0.5), -1)
+    batch["mask"] = tf.cast(inside & batch["visible"], tf.float32)
+  else:
+    raise ValueError(f"target must be '1d', '2d' or None, got {target!r}")
+  return batch
+
+
+def consecutive_clips(frames: tf.data.Dataset, clip_length: int,
+                      stride: int | None = None) -> tf.data.Dataset:
+  """Cuts ordered video frames into clips of T consecutive frames.
+
+  A clip never spans two videos or a gap in `frame_index` (frames a builder
+  skipped): such windows are dropped.
+
+  Args:
+    frames: examples in video order with `video_id` and `frame_index`.
+    clip_length: T.
+    stride: frames between clip starts. Defaults to T (no overlap).
+
+  Returns:
+    A dataset of examples whose every field has a leading time axis T.
+  """
+  if clip_length < 1:
+    raise ValueError(f"clip_length must be >= 1, got {clip_length}")
+  windows = frames.batch(clip_length, drop_remainder=True) if (
+      stride is None or stride == clip_length) else frames.window(
+          clip_length, shift=stride, drop_remainder=True).flat_map(
+              lambda w: tf.data.Dataset.zip(
+                  {k: v.batch(clip_length) for k, v in w.items()}))
+
+  def one_video_without_gaps(clip):
+    same = tf.reduce_all(clip["video_id"] == clip["video_id"][0])
+    steps = clip["frame_index"][1:] - clip["frame_index"][:-1]
+    return same & tf.reduce_all(steps == 1)
+
+  return windows.filter(one_video_without_gaps)
+
+
+def _crop_fn(*, clips: bool, permutation, crop_size, context, shift,
+             augment):
+  def crop(example, seed=None):
+    kwargs = dict(permutation=permutation, crop_size=crop_size,
+                  context=context, shift=shift, augment=augment, seed=seed)
+    if not clips:
+      return crop_example(example, **kwargs)
+    # The same seed for every frame: one augmentation per clip.
+    return tf.map_fn(lambda frame: crop_example(frame, **kwargs), example,
+                     fn_output_signature=_frame_signature(example, crop_size))
+  return crop
+
+
+def _frame_signature(clip: dict, crop_size: int):
+  n = clip["landmarks"].shape[1]
+  sig = {"image": tf.TensorSpec([crop_size, crop_size, 3], tf.float32),
+         "landmarks": tf.TensorSpec([n, 2], tf.float32),
+         "visible": tf.TensorSpec([n], tf.bool),
+         "window": tf.TensorSpec([3], tf.float32),
+         "landmarks_image": tf.TensorSpec([n, 2], tf.float32)}
+  sig.update({k: tf.TensorSpec(clip[k].shape[1:], clip[k].dtype)
+              for k in PASSTHROUGH if k in clip})
+  return sig
+
+
+def training_dataset(records: tf.data.Dataset, *, landmark_set: str,
+                     crop_size: int, heatmap_length: int, sigma: float,
+                     target: str | None, batch_size: int,
+                     augment: augment_lib.AugmentParams | None,
+                     context: float, shift: float, seed: int = 0,
+                     first_example: int = 0, shuffle_buffer: int = 512,
+                     input_context: tf.distribute.InputContext | None = None,
+                     clip_length: int = 0) -> tf.data.Dataset:
+  """The endless, resumable training stream of per-replica batches.
+
+  Args:
+    records: tfds examples, image preferably still encoded
+      (`decoders={"image": tfds.decode.SkipDecoding()}`) so that shuffling
+      moves bytes, not pixels. Video frames must be in order.
+    landmark_set: scheme name (flip permutation).
+    crop_size, heatmap_length, sigma, target: crop and targets.
+    batch_size: the GLOBAL batch size.
+    augment: augmentation ranges or None.
+    context, shift: crop window rule.
+    seed: shuffling and augmentation seed.
+    first_example: global index of the first example (= first_step * B).
+    shuffle_buffer: examples (or clips) in the shuffle buffer.
+    input_context: from `distribute_datasets_from_function`; shards the
+      stream and sizes the per-replica batch.
+    clip_length: T > 0 makes clips for a tracker.
+
+  Returns:
+    Batches of `(B_replica, ...)` (clips: `(B_replica, T, ...)`).
+  """
+  permutation = landmark_sets.get(landmark_set).flip_permutation
+  per_replica = batch_size
+  if clip_length:
+    records = consecutive_clips(records, clip_length)
+  ds = records.repeat().shuffle(shuffle_buffer, seed=seed,
+                                reshuffle_each_iteration=True).enumerate()
+  ds = ds.skip(first_example)
+  if input_context is not None:
+    per_replica = input_context.get_per_replica_batch_size(batch_size)
+    ds = ds.shard(input_context.num_input_pipelines,
+                  input_context.input_pipeline_id)
+  crop = _crop_fn(clips=bool(clip_length), permutation=permutation,
+                  crop_size=crop_size, context=context, shift=shift,
+                  augment=augment)
+
+  def prepare(index, example):
+    key = tf.stack([tf.cast(seed, tf.int64), index])
+    return crop(example, seed=key)
+
+  ds = ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE,
+              deterministic=True)
+  ds = ds.batch(per_replica, drop_remainder=True)
+  ds = ds.map(lambda b: add_targets(b, target=target, crop_size=crop_size,
+                                    heatmap_length=heatmap_length,
+                                    sigma=sigma),
+              num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+  options = tf.data.Options()
+  options.deterministic = True
+  options.experimental_distribute.auto_shard_policy = (
+      tf.data.experimental.AutoShardPolicy.OFF)
+  return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def eval_dataset(records: tf.data.Dataset, *, landmark_set: str,
+                 crop_size: int, heatmap_length: int, sigma: float,
+                 target: str | None, batch_size: int, context: float,
+                 shift: float, max_examples: int = 0,
+                 clip_length: int = 0) -> tf.data.Dataset:
+  """Deterministic evaluation batches in the records' order (last one short).
+
+  Args:
+    records: tfds examples (image encoded or decoded).
+    landmark_set, crop_size, heatmap_length, sigma, target, context, shift:
+      as in `training_dataset`.
+    batch_size: batch size.
+    max_examples: keep only the first examples (0: all).
+    clip_length: T > 0 cuts clips (frames beyond the last full clip drop).
+
+  Returns:
+    Batches as in `training_dataset`, without augmentation.
+  """
+  permutation = landmark_sets.get(landmark_set).flip_permutation
+  if max_examples:
+    records = records.take(max_examples)
+  if clip_length:
+    records = consecutive_clips(records, clip_length)
+  crop = _crop_fn(clips=bool(clip_length), permutation=permutation,
+                  crop_size=crop_size, context=context, shift=shift,
+                  augment=None)
+  ds = records.map(crop, num_parallel_calls=tf.data.AUTOTUNE,
+                   deterministic=True).batch(batch_size)
+  ds = ds.map(lambda b: add_targets(b, target=target, crop_size=crop_size,
+                                    heatmap_length=heatmap_length,
+                                    sigma=sigma),
+              num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+  return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def to_image_coordinates(landmarks, window, crop_size: int):
+  """Maps decoded crop-pixel predictions `(B, N, 2)` back to the image."""
+  return coordinates.crop_to_image(landmarks, window, crop_size)

@@ -1,0 +1,131 @@
+"""Pipelines: crops, flips, targets, exact resumption, clips, evaluation."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from landmark1d import augment
+from landmark1d import coordinates
+from landmark1d import heatmaps
+from landmark1d import input_pipeline
+from landmark1d import landmark_sets
+
+N = 68
+
+
+def _examples(count=12, size=48, videos=None):
+  """In-memory tfds-like examples: noise images, random landmarks in a box."""
+  rng = np.random.default_rng(0)
+  out = {
+      "image": rng.integers(0, 255, (count, size, size, 3), dtype=np.uint8),
+      "landmarks": rng.uniform(14, 34, (count, N, 2)).astype(np.float32),
+      "visible": np.ones((count, N), bool),
+      "image_id": np.array([f"img{i}" for i in range(count)]),
+  }
+  lo, hi = out["landmarks"].min(1), out["landmarks"].max(1)
+  out["box"] = np.concatenate([lo, hi], -1).astype(np.float32)
+  if videos is not None:
+    out["video_id"], out["frame_index"] = videos
+  return tf.data.Dataset.from_tensor_slices(out)
+
+
+KW = dict(landmark_set="ibug68", crop_size=32, heatmap_length=64, sigma=1.0,
+          target="1d", context=1.4, shift=0.0)
+
+
+def test_eval_crop_maps_landmarks_through_the_window_and_back():
+  batch = next(iter(input_pipeline.eval_dataset(_examples(), batch_size=4,
+                                                **KW)))
+  back = input_pipeline.to_image_coordinates(batch["landmarks"],
+                                             batch["window"], 32)
+  np.testing.assert_allclose(back, batch["landmarks_image"], atol=1e-3)
+  hx, hy, mask = heatmaps.encode_1d(batch["landmarks"], 32, 64, 1.0)
+  np.testing.assert_allclose(batch["hx"], hx, atol=1e-6)
+  np.testing.assert_allclose(batch["mask"], mask)
+
+
+def test_eval_image_is_the_window_resampled():
+  ex = next(iter(_examples(1)))
+  batch = next(iter(input_pipeline.eval_dataset(_examples(1), batch_size=1,
+                                                **KW)))
+  cx, cy, side = batch["window"][0].numpy()
+  # Crop pixel (u, v) shows image point crop_to_image((u, v)).
+  u = np.array([[5.0, 20.0]], np.float32)
+  x, y = coordinates.crop_to_image(u, batch["window"][0], 32).numpy()[0]
+  image = ex["image"].numpy().astype(np.float32) / 255
+  x0, y0 = int(np.floor(x)), int(np.floor(y))
+  fx, fy = x - x0, y - y0
+  want = ((1 - fx) * (1 - fy) * image[y0, x0] + fx * (1 - fy) * image[y0, x0 + 1]
+          + (1 - fx) * fy * image[y0 + 1, x0] + fx * fy * image[y0 + 1, x0 + 1])
+  np.testing.assert_allclose(batch["image"][0, 20, 5], want, atol=1e-4)
+  assert side > 0 and cx > 0 and cy > 0
+
+
+def test_resumed_stream_replays_exactly_the_same_batches():
+  params = augment.AugmentParams()
+  kw = dict(KW, batch_size=4, augment=params, seed=11, shuffle_buffer=8)
+  whole = list(input_pipeline.training_dataset(
+      _examples(), first_example=0, **kw).take(5).as_numpy_iterator())
+  resumed = list(input_pipeline.training_dataset(
+      _examples(), first_example=3 * 4, **kw).take(2).as_numpy_iterator())
+  for a, b in zip(whole[3:], resumed):
+    for key in ("image", "landmarks", "hx", "image_id"):
+      np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_flip_swaps_left_and_right_points():
+  params = augment.AugmentParams(rotation=0, scale=0, translate=0, flip=True,
+                                 color=False, occlusion=0)
+  ex = next(iter(_examples(1)))
+  perm = landmark_sets.IBUG68.flip_permutation
+  plain = input_pipeline.crop_example(ex, permutation=perm, crop_size=32,
+                                      context=1.4, shift=0.0)
+  flips = 0
+  for s in range(8):
+    out = input_pipeline.crop_example(
+        ex, permutation=perm, crop_size=32, context=1.4, shift=0.0,
+        augment=params, seed=tf.constant([s, 0], tf.int64))
+    if np.allclose(out["landmarks"], plain["landmarks"], atol=1e-4):
+      continue
+    flips += 1
+    mirrored = plain["landmarks"].numpy()[list(perm)]
+    mirrored[:, 0] = 31 - mirrored[:, 0]
+    np.testing.assert_allclose(out["landmarks"], mirrored, atol=1e-3)
+    np.testing.assert_allclose(out["image"], plain["image"][:, ::-1],
+                               atol=1e-5)
+  assert 0 < flips < 8
+
+
+def test_clips_stay_inside_one_video_without_gaps():
+  video_ids = np.array(["a"] * 5 + ["b"] * 4)
+  frames = np.array([0, 1, 2, 3, 4, 0, 1, 3, 4], np.int32)  # b misses frame 2
+  clips = input_pipeline.consecutive_clips(
+      _examples(9, videos=(video_ids, frames)), 2, stride=1)
+  got = [(c["video_id"][0].decode(), list(c["frame_index"]))
+         for c in clips.as_numpy_iterator()]
+  assert got == [("a", [0, 1]), ("a", [1, 2]), ("a", [2, 3]), ("a", [3, 4]),
+                 ("b", [0, 1]), ("b", [3, 4])]
+
+
+def test_clip_batches_share_one_augmentation_per_clip():
+  video_ids = np.array(["a"] * 6)
+  ds = _examples(6, videos=(video_ids, np.arange(6, dtype=np.int32)))
+  # Give every frame the same image and landmarks: one augmentation per clip
+  # then means identical frames inside a clip.
+  ds = ds.map(lambda e: dict(e, image=tf.zeros_like(e["image"]) + 128,
+                             landmarks=tf.zeros_like(e["landmarks"]) + 20.0,
+                             box=tf.constant([14.0, 14.0, 34.0, 34.0])))
+  batch = next(iter(input_pipeline.training_dataset(
+      ds, batch_size=2, augment=augment.AugmentParams(occlusion=0), seed=1,
+      clip_length=3, shuffle_buffer=2, **KW)))
+  assert batch["image"].shape == (2, 3, 32, 32, 3)
+  assert batch["hx"].shape == (2, 3, N, 64)
+  for b in range(2):
+    np.testing.assert_allclose(batch["landmarks"][b, 0],
+                               batch["landmarks"][b, 2], atol=1e-5)
+
+
+def test_unknown_target_is_rejected():
+  with pytest.raises(ValueError, match="target"):
+    list(input_pipeline.eval_dataset(_examples(2), batch_size=2,
+                                     **dict(KW, target="3d")))
