@@ -29,6 +29,7 @@ setuptools.setup(
         "opencv-python-headless>=4.8",
         "absl-py>=2.0",
         "matplotlib>=3.7",
+        "tensorboard>=2.16",  # tf.summary writers
     ],
     extras_require={
         "test": ["pytest>=8", "dill"],

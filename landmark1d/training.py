@@ -88,6 +88,13 @@ def split_cpu(count: int):
                        "has initialised them; create the strategy first") from e
 
 
+def is_chief_process() -> bool:
+  """Whether this process is the chief of its TF_CONFIG cluster (or alone)."""
+  task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
+  return task.get("type", "chief") == "chief" or (
+      task.get("type") == "worker" and int(task.get("index", 0)) == 0)
+
+
 def is_chief(strategy: tf.distribute.Strategy) -> bool:
   resolver = getattr(strategy, "cluster_resolver", None)
   if resolver is None or not resolver.task_type:
@@ -190,11 +197,16 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
     # MirroredStrategy ("must feed a value for placeholder ... cond").
     if not optimizer.built:
       optimizer.build(model.trainable_variables)
-  checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, step=step)
+  checkpoint = tf.train.Checkpoint(model=checkpoint_variables(model),
+                                   optimizer=checkpoint_variables(optimizer),
+                                   step=step)
   manager = tf.train.CheckpointManager(
       checkpoint, ckpt_dir, max_to_keep=settings.max_checkpoints,
       step_counter=step, checkpoint_interval=settings.checkpoint_every)
-  restored = manager.restore_or_initialize()
+  restored = manager.latest_checkpoint
+  if restored:
+    # Loud on any mismatch: a silently partial restore would train on.
+    checkpoint.restore(restored).assert_existing_objects_matched()
   start = int(step.numpy())
   if restored:
     log(f"resumed from {restored} at step {start}")
@@ -258,6 +270,18 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
                      resumed_from=start)
 
 
+def checkpoint_variables(obj) -> dict:
+  """All variables of a Keras model or optimizer, keyed by their order.
+
+  `tf.train.Checkpoint(model=keras_model)` does not reach the variables of
+  Keras 3 layers that create sublayers in `__init__` (it saved 8 of 332 for
+  our detector); a flat dict of the variables themselves saves them all.
+  Keys are positions, not paths: Keras uniquifies layer names per process
+  ("dense", "dense_1"), while the variable order of an architecture is fixed.
+  """
+  return {f"v{i:04d}": v for i, v in enumerate(obj.variables)}
+
+
 def restore_model(model: keras.Model, workdir: str, expect_partial=True) -> int:
   """Loads the latest checkpoint of `workdir` into `model`; returns its step."""
   ckpt_dir = os.path.join(workdir, "checkpoints")
@@ -266,7 +290,9 @@ def restore_model(model: keras.Model, workdir: str, expect_partial=True) -> int:
     raise FileNotFoundError(f"no checkpoint in {ckpt_dir}; train first "
                             "(experiments/train_detector.py)")
   step = tf.Variable(0, dtype=tf.int64)
-  status = tf.train.Checkpoint(model=model, step=step).restore(latest)
+  status = tf.train.Checkpoint(model=checkpoint_variables(model),
+                              step=step).restore(latest)
+  status.assert_existing_objects_matched()
   if expect_partial:
     status.expect_partial()
   return int(step.numpy())

@@ -36,7 +36,8 @@ def build_detector(head: str = "1d", *, num_landmarks: int = 68,
     coattention_gamma: gamma of eq. 10 (1D only; 0 turns it off).
     attention_dims: a of eq. 9 (1D only).
     attention_channels: K co-attention channels (1D only); None = N.
-    head_width: channels of the head convolutions; None = C / 4.
+    head_width: channels of the head convolutions; None = max(C / 4,
+      min(C, 64)).
     name: model name; None = "detector_1d" / "detector_2d".
 
   Returns:
@@ -45,7 +46,7 @@ def build_detector(head: str = "1d", *, num_landmarks: int = 68,
   """
   if head not in ("1d", "2d"):
     raise ValueError(f"head must be '1d' or '2d', got {head!r}")
-  width = head_width or max(channels // 4, 8)
+  width = head_width or max(channels // 4, min(channels, 64))
   images = keras.Input((input_size, input_size, 3), name="image")
   feature_side = input_size // 4
 

@@ -1,0 +1,28 @@
+"""Evaluates a trained workdir: NRMSE / AUC / FR tables, CED plots, jitter.
+
+  python -m experiments.evaluate --workdir=runs/det1d [--decoder=dark]
+"""
+
+from absl import app
+from absl import logging
+from absl import flags
+
+from experiments import flags_common
+from landmark1d import experiment
+from landmark1d import heatmaps
+
+_DECODER = flags.DEFINE_enum("decoder", None, heatmaps.DECODERS_1D,
+                             "Heatmap decoder (default: the config's).")
+_SPLITS = flags.DEFINE_list("splits", None, "Splits (default: the config's).")
+
+
+def main(argv):
+  del argv
+  logging.set_verbosity(logging.WARNING)  # tfds is chatty at INFO
+  config = flags_common.resolve_config(from_workdir=True)
+  experiment.evaluate(config, flags_common.WORKDIR.value,
+                      decoder=_DECODER.value, splits=_SPLITS.value)
+
+
+if __name__ == "__main__":
+  app.run(main)

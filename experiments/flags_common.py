@@ -1,0 +1,40 @@
+"""Flags shared by the experiment binaries, and the config they resolve to."""
+
+from absl import flags
+
+from experiments import configs as registry
+from landmark1d import configs
+from landmark1d import experiment
+
+CONFIG = flags.DEFINE_string("config", None, "Named experiment config "
+                             "(python -m experiments.list_configs).")
+OVERRIDES = flags.DEFINE_multi_string(
+    "set", [], "Config override 'section.field=value', repeatable, e.g. "
+    "--set=train.steps=500 --set=model.heatmap_length=256.")
+WORKDIR = flags.DEFINE_string("workdir", None, "Run directory (checkpoints, "
+                              "summaries, results).", required=True)
+DATA_DIR = flags.DEFINE_string("data_dir", None, "tfds data_dir (default: "
+                               "tfds's ~/tensorflow_datasets).")
+MANUAL_DIR = flags.DEFINE_string("manual_dir", None, "Manually downloaded "
+                                 "files of a real dataset.")
+
+
+def resolve_config(from_workdir: bool = False) -> configs.ExperimentConfig:
+  """The config named by --config (or the workdir's), with --set overrides.
+
+  Args:
+    from_workdir: when --config is absent, read `<workdir>/config.json`.
+  """
+  if CONFIG.value:
+    config = registry.get(CONFIG.value)
+  elif from_workdir:
+    config = experiment.load_config(WORKDIR.value)
+  else:
+    raise flags.ValidationError("--config is required (python -m "
+                                "experiments.list_configs lists them)")
+  overrides = list(OVERRIDES.value)
+  if DATA_DIR.value:
+    overrides.append(f"data.data_dir={DATA_DIR.value}")
+  if MANUAL_DIR.value:
+    overrides.append(f"data.manual_dir={MANUAL_DIR.value}")
+  return configs.override(config, overrides).validate()

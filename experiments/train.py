@@ -1,0 +1,63 @@
+"""Shared main of train_detector.py and train_tracker.py (resumes from --workdir).
+
+  python -m experiments.train_detector --config=synthetic_det1d --workdir=runs/det1d
+  python -m experiments.train_detector --config=table1_300w_1d_L768 --workdir=runs/t1 \
+      --data_dir=$TFDS --strategy=mirrored --mixed_precision
+  # k-fold selection of gamma (Section 5.1):
+  python -m experiments.train_detector --config=... --workdir=runs/cv \
+      --cross_validate=gamma --cv_values=0.1,0.2,...,1.0 --cv_folds=10
+"""
+
+from absl import app
+from absl import logging
+from absl import flags
+
+from experiments import flags_common
+from landmark1d import experiment
+from landmark1d import training
+
+_STRATEGY = flags.DEFINE_enum("strategy", "default", training.STRATEGIES,
+                              "tf.distribute strategy.")
+_CPU_REPLICAS = flags.DEFINE_integer("cpu_replicas", 0, "With "
+                                     "--strategy=mirrored and no GPU: split "
+                                     "the CPU into this many replicas.")
+_MIXED = flags.DEFINE_bool("mixed_precision", False, "mixed_float16 policy.")
+_JIT = flags.DEFINE_bool("jit_compile", False, "XLA-compile the train step.")
+_EVALUATE = flags.DEFINE_bool("evaluate", True, "Evaluate after training.")
+_CV = flags.DEFINE_enum("cross_validate", None, ["gamma", "lambda"],
+                        "Select this hyper-parameter by k-fold CV instead.")
+_CV_VALUES = flags.DEFINE_list("cv_values", [f"{0.1 * i:.1f}" for i in
+                                             range(1, 11)], "CV candidates.")
+_CV_FOLDS = flags.DEFINE_integer("cv_folds", 10, "CV folds.")
+
+
+def main_for(kind: str):
+  """The absl main of a binary that trains `kind` ("detector" / "tracker")."""
+  def main(argv):
+    del argv
+    logging.set_verbosity(logging.WARNING)  # tfds is chatty at INFO
+    config = flags_common.resolve_config()
+    if experiment.is_tracker(config) != (kind == "tracker"):
+      raise app.UsageError(
+          f"config {config.name!r} is a "
+          f"{'tracker' if experiment.is_tracker(config) else 'detector'} "
+          f"config; use experiments/train_"
+          f"{'tracker' if experiment.is_tracker(config) else 'detector'}.py")
+    run(config)
+  return main
+
+
+def run(config):
+  kwargs = dict(strategy=_STRATEGY.value, cpu_replicas=_CPU_REPLICAS.value,
+                mixed_precision=_MIXED.value, jit_compile=_JIT.value)
+  workdir = flags_common.WORKDIR.value
+  if _CV.value:
+    result = experiment.cross_validate(
+        config, workdir, parameter=_CV.value,
+        values=[float(v) for v in _CV_VALUES.value], folds=_CV_FOLDS.value,
+        **kwargs)
+    print(f"best {_CV.value}: {result['best']:g}")
+    return
+  experiment.train(config, workdir, **kwargs)
+  if _EVALUATE.value and training.is_chief_process():
+    experiment.evaluate(config, workdir)

@@ -1,0 +1,211 @@
+"""SavedModel export with serving signatures that need nothing of this package.
+
+Signatures (see docs/CONTRACTS.md, "Exported SavedModel"):
+  detect(images)                       uint8 (B, F, F, 3) face crops
+  detect_image(image, boxes)           uint8 (H, W, 3) image, (K, 4) face boxes
+  track_step(images, state_*)          trackers: one frame's crops + state
+  track_step_image(image, boxes, state_*)
+  zero_state(batch_size)               trackers: the state that starts a track
+  metadata()                           landmark set, sizes, decoder, crop rule
+
+Landmarks are `(x, y)` float32 in the package's pixel convention (0-based,
+pixel centres at integers). The crop window, its resize and the inverse map
+run inside the graph, with the same window rule as training
+(`coordinates.square_window` with the exported context and shift).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Callable
+
+import keras
+import tensorflow as tf
+
+from landmark1d import coordinates
+from landmark1d import heatmaps
+from landmark1d import landmark_sets
+
+
+def crop_faces(image, windows, crop_size: int):
+  """Resamples square windows of one image to `crop_size` crops (bilinear).
+
+  Crop pixel u samples image x = x0 + (u + 0.5) * side / F, the map of
+  `coordinates.crop_to_image`; pixels outside the image are 0.
+
+  Args:
+    image: `(H, W, 3)` image, any real or integer dtype.
+    windows: `(K, 3)` windows `(cx, cy, side)`.
+    crop_size: F.
+
+  Returns:
+    `(K, F, F, 3)` float32 crops in the image's value range.
+  """
+  image = tf.cast(image, tf.float32)
+  shape = tf.cast(tf.shape(image)[:2], tf.float32)
+  h, w = shape[0], shape[1]
+  cx, cy, side = tf.unstack(tf.cast(windows, tf.float32), axis=-1)
+  step = side / crop_size
+  x_first = cx - side / 2.0 + 0.5 * step
+  y_first = cy - side / 2.0 + 0.5 * step
+  x_last = x_first + (crop_size - 1) * step
+  y_last = y_first + (crop_size - 1) * step
+  # crop_and_resize samples y1 * (H - 1) ... y2 * (H - 1): normalise by H - 1.
+  boxes = tf.stack([y_first / (h - 1.0), x_first / (w - 1.0),
+                    y_last / (h - 1.0), x_last / (w - 1.0)], axis=-1)
+  k = tf.shape(windows)[0]
+  return tf.image.crop_and_resize(image[None], boxes, tf.zeros([k], tf.int32),
+                                  [crop_size, crop_size], method="bilinear",
+                                  extrapolation_value=0.0)
+
+
+class LandmarkModule(tf.Module):
+  """The tf.Module that `export` saves.
+
+  Args:
+    model: a detector (`image -> {"hx", "hy"}` with a stack axis, or
+      `{"heatmap"}`), from `landmark1d.models`.
+    head: "1d" or "2d".
+    landmark_set: scheme name the model predicts.
+    crop_size: F.
+    heatmap_length: L.
+    sigma: target sigma in crop pixels (used by the "dark" / "integral"
+      decoders).
+    decoder: "argmax", "dark" or "integral".
+    context: crop window context (`coordinates.square_window`).
+    shift: crop window vertical shift.
+    step_fn: trackers only: `(frames (B, F, F, 3) float in [0, 1], states) ->
+      (outputs for the frame, new states)`, outputs without a stack axis.
+    zero_state_fn: trackers only: `batch_size -> list of state tensors`.
+  """
+
+  def __init__(self, model: keras.Model, *, head: str, landmark_set: str,
+               crop_size: int, heatmap_length: int, sigma: float,
+               decoder: str, context: float, shift: float,
+               step_fn: Callable | None = None,
+               zero_state_fn: Callable | None = None):
+    super().__init__(name="landmark1d")
+    if head not in ("1d", "2d"):
+      raise ValueError(f"head must be '1d' or '2d', got {head!r}")
+    decoders = heatmaps.DECODERS_1D if head == "1d" else heatmaps.DECODERS_2D
+    if decoder not in decoders:
+      raise ValueError(f"decoder must be one of {decoders}, got {decoder!r}")
+    self.model = model
+    self.head = head
+    self.landmark_set = landmark_sets.get(landmark_set)
+    self.crop_size = int(crop_size)
+    self.heatmap_length = int(heatmap_length)
+    self.sigma = float(sigma)
+    self.decoder = decoder
+    self.context = float(context)
+    self.shift = float(shift)
+    self._step_fn = step_fn
+    self._zero_state_fn = zero_state_fn
+    f = self.crop_size
+    crops = tf.TensorSpec([None, f, f, 3], tf.uint8, name="images")
+    image = tf.TensorSpec([None, None, 3], tf.uint8, name="image")
+    boxes = tf.TensorSpec([None, 4], tf.float32, name="boxes")
+    self.detect = tf.function(self._detect, input_signature=[crops])
+    self.detect_image = tf.function(self._detect_image,
+                                    input_signature=[image, boxes])
+    self.metadata = tf.function(self._metadata, input_signature=[])
+    if step_fn is not None:
+      specs = [tf.TensorSpec([None] + list(s.shape[1:]), s.dtype,
+                             name=f"state_{i}")
+               for i, s in enumerate(zero_state_fn(1))]
+      self.zero_state = tf.function(
+          self._zero_state,
+          input_signature=[tf.TensorSpec([], tf.int32, name="batch_size")])
+      self.track_step = tf.function(self._track_step,
+                                    input_signature=[crops] + specs)
+      self.track_step_image = tf.function(
+          self._track_step_image, input_signature=[image, boxes] + specs)
+
+  def _decode(self, outputs, stacked: bool):
+    """Last-stack heatmaps -> crop-pixel landmarks and confidence."""
+    pick = (lambda t: t[:, -1]) if stacked else (lambda t: t)
+    if self.head == "1d":
+      return heatmaps.decode_1d(pick(outputs["hx"]), pick(outputs["hy"]),
+                                self.crop_size, self.decoder, self.sigma)
+    return heatmaps.decode_2d(pick(outputs["heatmap"]), self.crop_size,
+                              self.decoder, self.sigma)
+
+  def _detect(self, images):
+    x = tf.cast(images, tf.float32) / 255.0
+    landmarks, confidence = self._decode(self.model(x, training=False), True)
+    return {"landmarks": landmarks, "confidence": confidence}
+
+  def _windows(self, boxes):
+    return coordinates.square_window(boxes, self.context, self.shift)
+
+  def _detect_image(self, image, boxes):
+    windows = self._windows(boxes)
+    crops = crop_faces(image, windows, self.crop_size) / 255.0
+    landmarks, confidence = self._decode(self.model(crops, training=False),
+                                         True)
+    return {"landmarks": coordinates.crop_to_image(landmarks, windows,
+                                                   self.crop_size),
+            "confidence": confidence}
+
+  def _zero_state(self, batch_size):
+    return {f"state_{i}": s for i, s in enumerate(
+        self._zero_state_fn(batch_size))}
+
+  def _step(self, crops01, states):
+    outputs, new_states = self._step_fn(crops01, list(states))
+    landmarks, confidence = self._decode(outputs, False)
+    result = {"landmarks": landmarks, "confidence": confidence}
+    result.update({f"state_{i}": s for i, s in enumerate(new_states)})
+    return result
+
+  def _track_step(self, images, *states):
+    return self._step(tf.cast(images, tf.float32) / 255.0, states)
+
+  def _track_step_image(self, image, boxes, *states):
+    windows = self._windows(boxes)
+    crops = crop_faces(image, windows, self.crop_size) / 255.0
+    result = self._step(crops, states)
+    result["landmarks"] = coordinates.crop_to_image(
+        result["landmarks"], windows, self.crop_size)
+    return result
+
+  def _metadata(self):
+    return {
+        "landmark_set": tf.constant(self.landmark_set.name),
+        "num_landmarks": tf.constant(self.landmark_set.num_points, tf.int32),
+        "crop_size": tf.constant(self.crop_size, tf.int32),
+        "heatmap_length": tf.constant(self.heatmap_length, tf.int32),
+        "decoder": tf.constant(self.decoder),
+        "context": tf.constant(self.context, tf.float32),
+        "shift": tf.constant(self.shift, tf.float32),
+        "head": tf.constant(self.head),
+        "tracker": tf.constant(self._step_fn is not None),
+    }
+
+  def signatures(self) -> dict:
+    sigs = {"serving_default": self.detect, "detect": self.detect,
+            "detect_image": self.detect_image, "metadata": self.metadata}
+    if self._step_fn is not None:
+      sigs.update(zero_state=self.zero_state, track_step=self.track_step,
+                  track_step_image=self.track_step_image)
+    return sigs
+
+
+def export(module: LandmarkModule, path: str,
+           config: dict | None = None) -> str:
+  """Writes `module` as a SavedModel at `path`, with the config as an asset.
+
+  Returns:
+    `path`.
+  """
+  tf.saved_model.save(module, path, signatures=module.signatures())
+  extra = {"landmark_names": list(module.landmark_set.names),
+           "flip_permutation": list(module.landmark_set.flip_permutation),
+           "pixel_convention": "(x, y), 0-based, pixel centres at integers",
+           "config": config or {}}
+  os.makedirs(os.path.join(path, "assets.extra"), exist_ok=True)
+  with open(os.path.join(path, "assets.extra", "landmark1d.json"), "w",
+            encoding="utf-8") as f:
+    json.dump(extra, f, indent=2)
+  return path
