@@ -60,7 +60,7 @@ def records(name: str, split: str, *, data_dir: str | None,
   try:
     builder = landmark1d_datasets.prepare(name, data_dir, manual_dir)
   except ValueError as e:
-    raise DatasetError(str(e)) from e
+    raise DatasetError(f"dataset {name!r}: {e}") from e
   except Exception as e:  # tfds raises many kinds; keep its message.
     raise DatasetError(
         f"dataset {name!r} is not built in data_dir={data_dir!r} and could "

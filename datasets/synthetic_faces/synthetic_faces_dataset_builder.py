@@ -105,10 +105,10 @@ class Builder(tfds.core.GeneratorBasedBuilder):
           description="256 px clips of 64 frames, 300 train / 60 test."),
       # Seconds to build: tests and dry runs of whole experiments.
       SyntheticFacesConfig(
-          name="tiny", image_size=64, train_size=48, test_size=16,
+          name="mini", image_size=64, train_size=48, test_size=16,
           description="64 px stills, 48 train / 16 test (tests)."),
       SyntheticFacesConfig(
-          name="tiny_video", image_size=64, train_size=4, test_size=2,
+          name="mini_video", image_size=64, train_size=4, test_size=2,
           frames_per_clip=8,
           description="64 px clips of 8 frames, 4 train / 2 test (tests)."),
   ]

@@ -47,7 +47,7 @@ def _resampling_factors(source: int, target: int, what: str):
 
 
 def _conv_bn_relu(conv, name):
-  return [conv, layers.BatchNormalization(epsilon=1e-5, name=f"{name}_bn"),
+  return [conv, layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=f"{name}_bn"),
           layers.ReLU(name=f"{name}_relu")]
 
 

@@ -50,7 +50,7 @@ class MultiScaleBlock(layers.Layer):
                        f"of 4, got {filters}")
     self.filters = filters
     widths = (filters // 2, filters // 4, filters // 4)
-    self._norms = [layers.BatchNormalization(epsilon=1e-5, name=f"bn{i}")
+    self._norms = [layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=f"bn{i}")
                    for i in range(3)]
     self._convs = [layers.Conv2D(w, 3, padding="same", use_bias=False,
                                  name=f"conv{i}")
@@ -60,7 +60,7 @@ class MultiScaleBlock(layers.Layer):
 
   def build(self, input_shape):
     if input_shape[-1] != self.filters:
-      self._skip_norm = layers.BatchNormalization(epsilon=1e-5, name="skip_bn")
+      self._skip_norm = layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name="skip_bn")
       self._skip_conv = layers.Conv2D(self.filters, 1, use_bias=False,
                                       name="skip_conv")
     super().build(input_shape)
@@ -171,7 +171,7 @@ class Stem(layers.Layer):
     self.filters = filters
     self._conv = layers.Conv2D(max(filters // 4, 4), 7, strides=2,
                                padding="same", name="conv")
-    self._norm = layers.BatchNormalization(epsilon=1e-5, name="bn")
+    self._norm = layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name="bn")
     half = max(filters // 2 // 4 * 4, 4)
     self._block1 = MultiScaleBlock(half, name="block1")
     self._block2 = MultiScaleBlock(half, name="block2")
@@ -222,7 +222,7 @@ def stacked_hourglass(images, *, num_stacks: int, channels: int, depth: int,
     y = Hourglass(channels, depth, name=f"hourglass{s}")(x)
     y = MultiScaleBlock(channels, name=f"stack{s}_block")(y)
     y = layers.Conv2D(channels, 1, name=f"stack{s}_conv")(y)
-    y = layers.BatchNormalization(epsilon=1e-5, name=f"stack{s}_bn")(y)
+    y = layers.BatchNormalization(momentum=0.9, epsilon=1e-5, name=f"stack{s}_bn")(y)
     features = layers.Activation("relu", name=f"stack{s}_features")(y)
     out = head(features, s)
     outputs.append(out)

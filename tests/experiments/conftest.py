@@ -8,6 +8,6 @@ import landmark1d_datasets
 @pytest.fixture(scope="session")
 def tiny_data_dir(tmp_path_factory):
   data_dir = str(tmp_path_factory.mktemp("tfds"))
-  for name in ("synthetic_faces/tiny", "synthetic_faces/tiny_video"):
+  for name in ("synthetic_faces/mini", "synthetic_faces/mini_video"):
     landmark1d_datasets.prepare(name, data_dir)
   return data_dir

@@ -20,7 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
 def _args(data_dir, workdir, config="synthetic_det1d_smoke", *extra):
   return [sys.executable, "-m", "experiments.train_detector",
           f"--config={config}", f"--workdir={workdir}",
-          f"--data_dir={data_dir}", "--set=data.dataset=synthetic_faces/tiny",
+          f"--data_dir={data_dir}", "--set=data.dataset=synthetic_faces/mini",
           "--set=train.deterministic=true", *extra]
 
 
