@@ -226,12 +226,14 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
           log: Callable[[str], None] = print) -> training.TrainResult:
   """Trains the config's detector or tracker into `workdir` (resuming)."""
   config.validate()
+  # First: MultiWorkerMirroredStrategy must configure collective ops before
+  # anything initialises the TF runtime.
+  dist = training.make_strategy(strategy, cpu_replicas)
   _write_config(config, workdir)
   t = config.train
   if t.deterministic:
     tf.config.experimental.enable_op_determinism()
   keras.utils.set_random_seed(t.seed)
-  dist = training.make_strategy(strategy, cpu_replicas)
   if mixed_precision:
     keras.mixed_precision.set_global_policy("mixed_float16")
   with dist.scope():
@@ -419,13 +421,7 @@ def export(config: configs.ExperimentConfig, workdir: str, path: str, *,
   if is_tracker(config):
     detector = models.detector_of(model)
     step_model = models.build_tracker_step(model)
-    n = len(step_model.inputs) - 1
-
-    def step_fn(frames, states):
-      out = step_model([frames, *states], training=False)
-      return ({k: v for k, v in out.items() if not k.startswith("state_")},
-              [out[f"state_{i}"] for i in range(n)])
-    kwargs = dict(step_fn=step_fn,
+    kwargs = dict(step_fn=models.step_function(step_model),
                   zero_state_fn=lambda b: models.zero_state(step_model, b))
   module = export_lib.LandmarkModule(
       detector, head=config.model.head, landmark_set=config.data.landmark_set,

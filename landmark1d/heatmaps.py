@@ -92,6 +92,17 @@ def _gaussians(centres, length, s):
   return tf.exp(-tf.square(grid - centres[..., None]) / (2.0 * s * s))
 
 
+def _axis_gaussians(landmarks, crop_size, length, sigma, visible):
+  """Validated per-axis unit-peak Gaussians `(..., N, L)`, mask, sigma in bins."""
+  _check_length(length)
+  _check_positive(sigma, "sigma")
+  landmarks, mask = _landmarks_and_mask(landmarks, visible, crop_size)
+  u = coordinates.crop_to_heatmap(landmarks, crop_size, length)
+  s = sigma * length / crop_size
+  return (_gaussians(u[..., 0], length, s), _gaussians(u[..., 1], length, s),
+          mask, s)
+
+
 def encode_1d(landmarks, crop_size: int, length: int, sigma: float,
               visible=None):
   """1D targets of eq. 12: the x and y marginals of the 2D Gaussian target.
@@ -108,13 +119,8 @@ def encode_1d(landmarks, crop_size: int, length: int, sigma: float,
     `(..., N)` float32 mask that is 1 for visible landmarks inside the crop.
     Masked landmarks have all-zero targets.
   """
-  _check_length(length)
-  _check_positive(sigma, "sigma")
-  landmarks, mask = _landmarks_and_mask(landmarks, visible, crop_size)
-  u = coordinates.crop_to_heatmap(landmarks, crop_size, length)
-  s = sigma * length / crop_size
-  gx = _gaussians(u[..., 0], length, s)
-  gy = _gaussians(u[..., 1], length, s)
+  gx, gy, mask, s = _axis_gaussians(landmarks, crop_size, length, sigma,
+                                    visible)
   norm = s * math.sqrt(2.0 * math.pi)
   # eq. 12: sum_y gx(x) gy(y) = gx(x) * sum_y gy(y).
   hx = gx * (tf.reduce_sum(gy, -1, keepdims=True) / norm)
@@ -137,13 +143,8 @@ def encode_2d(landmarks, crop_size: int, length: int, sigma: float,
     `(heatmap, mask)`: `(..., N, L, L)` indexed `[..., y, x]`, and the
     `(..., N)` mask as in `encode_1d`.
   """
-  _check_length(length)
-  _check_positive(sigma, "sigma")
-  landmarks, mask = _landmarks_and_mask(landmarks, visible, crop_size)
-  u = coordinates.crop_to_heatmap(landmarks, crop_size, length)
-  s = sigma * length / crop_size
-  gx = _gaussians(u[..., 0], length, s)
-  gy = _gaussians(u[..., 1], length, s)
+  gx, gy, mask, _ = _axis_gaussians(landmarks, crop_size, length, sigma,
+                                    visible)
   heatmap = gy[..., :, None] * gx[..., None, :]
   return heatmap * mask[..., None, None], mask
 

@@ -54,12 +54,13 @@ def make_strategy(name: str = "default",
   """
   if name not in STRATEGIES:
     raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}")
-  gpus = tf.config.list_logical_devices("GPU")
   if name == "multi_worker":
     if "TF_CONFIG" not in os.environ:
       raise ValueError("strategy 'multi_worker' needs the TF_CONFIG "
                        "environment variable (cluster and task)")
+    # Before anything (even listing devices) initialises the runtime.
     return tf.distribute.MultiWorkerMirroredStrategy()
+  gpus = tf.config.list_logical_devices("GPU")
   if name == "tpu":
     resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
     tf.config.experimental_connect_to_cluster(resolver)

@@ -234,6 +234,17 @@ def build_tracker_step(tracker: keras.Model) -> keras.Model:
                      name=f"{tracker.name}_step")
 
 
+def step_function(step_model: keras.Model):
+  """`(frames, states) -> (outputs, new_states)` over a step model, for serving."""
+  num_states = len(step_model.inputs) - 1
+
+  def step(frames, states):
+    out = step_model([frames, *states], training=False)
+    return ({k: v for k, v in out.items() if not k.startswith("state_")},
+            [out[f"state_{i}"] for i in range(num_states)])
+  return step
+
+
 def zero_state(step_model: keras.Model, batch_size: int) -> list:
   """The state that starts a track: zeros shaped like the step's state inputs."""
   return [ops.zeros((batch_size, *x.shape[1:]), dtype="float32")

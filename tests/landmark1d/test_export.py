@@ -106,17 +106,11 @@ def test_track_step_frame_by_frame_equals_the_clip_model(tmp_path):
   detector = models.build_detector("1d", heatmap_length=64, **TINY)
   tracker = models.build_tracker(detector, filters=8)
   step = models.build_tracker_step(tracker)
-  n = len(step.inputs) - 1
-
-  def step_fn(frames, states):
-    out = step([frames, *states], training=False)
-    return ({k: v for k, v in out.items() if not k.startswith("state_")},
-            [out[f"state_{i}"] for i in range(n)])
-
   module = export.LandmarkModule(
       detector, head="1d", landmark_set="ibug68", crop_size=F,
       heatmap_length=64, sigma=1.0, decoder="argmax", context=1.4, shift=0.0,
-      step_fn=step_fn, zero_state_fn=lambda b: models.zero_state(step, b))
+      step_fn=models.step_function(step),
+      zero_state_fn=lambda b: models.zero_state(step, b))
   rng = np.random.default_rng(1)
   inputs = _inputs(rng)
   inputs["clip"] = rng.integers(0, 256, (2, 4, F, F, 3), dtype=np.uint8)
