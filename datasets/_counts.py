@@ -1,0 +1,41 @@
+"""Checking split sizes against the published counts.
+
+People build from partial downloads (one subset, a few videos), so a count
+that differs from the standard one is a loud warning with both numbers, never
+a failure. The warning goes to absl logging (what `tfds build` shows) and to
+Python's warnings (what tests and notebooks see).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from absl import logging
+
+
+class CountWarning(UserWarning):
+  """A split holds a different number of examples than the published one."""
+
+
+def check(dataset: str, split: str, found: int, expected: int,
+          unit: str = "examples") -> bool:
+  """Warns when `found` differs from the published `expected` count.
+
+  Args:
+    dataset: builder name, e.g. "ibug_300w".
+    split: split name.
+    found: number of items found in manual_dir.
+    expected: the published number.
+    unit: what is counted, for the message. Defaults to "examples".
+
+  Returns:
+    True when the counts match.
+  """
+  if found == expected:
+    return True
+  message = (f"{dataset}: split {split!r} has {found} {unit}, the published "
+             f"dataset has {expected}; building from a partial or different "
+             "download")
+  logging.warning(message)
+  warnings.warn(message, CountWarning, stacklevel=2)
+  return False
