@@ -1,4 +1,4 @@
-"""Checking split sizes against the published counts.
+"""Counting what a build found: split sizes against the published ones, skips.
 
 People build from partial downloads (one subset, a few videos), so a count
 that differs from the standard one is a loud warning with both numbers, never
@@ -15,6 +15,10 @@ from absl import logging
 
 class CountWarning(UserWarning):
   """A split holds a different number of examples than the published one."""
+
+
+class SkipWarning(UserWarning):
+  """Items of a download were skipped (e.g. frames without annotation)."""
 
 
 def check(dataset: str, split: str, found: int, expected: int,
@@ -39,3 +43,23 @@ def check(dataset: str, split: str, found: int, expected: int,
   logging.warning(message)
   warnings.warn(message, CountWarning, stacklevel=2)
   return False
+
+
+def report_skipped(dataset: str, where: str, skipped: dict[str, int]) -> int:
+  """Warns about skipped items, e.g. `{"frames without annotation": 3}`.
+
+  Args:
+    dataset: builder name.
+    where: the part of the download, e.g. a video id.
+    skipped: reason -> number of items skipped for it.
+
+  Returns:
+    The total number skipped.
+  """
+  total = sum(skipped.values())
+  if total:
+    reasons = ", ".join(f"{n} {reason}" for reason, n in skipped.items() if n)
+    message = f"{dataset}: {where}: skipped {reasons}"
+    logging.warning(message)
+    warnings.warn(message, SkipWarning, stacklevel=2)
+  return total
