@@ -69,7 +69,7 @@ def read_image(path: str) -> EncodedImage:
   if image.ndim == 3 and image.shape[2] == 3 and image.dtype == np.uint8:
     return EncodedImage(data, image.shape[0], image.shape[1])
   if image.dtype != np.uint8:
-    image = cv2.convertScaleAbs(image, alpha=255.0 / max(1, image.max()))
+    raise ValueError(f"{path}: expected an 8-bit image, got {image.dtype}")
   conversion = cv2.COLOR_GRAY2BGR if image.ndim == 2 else cv2.COLOR_BGRA2BGR
   return encode(cv2.cvtColor(image, conversion), ".png", source=path)
 
