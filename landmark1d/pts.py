@@ -133,6 +133,6 @@ def format_points(points) -> str:
 
 
 def write(path: str, points) -> None:
-  """Writes `points` `(N, 2)` to a .pts file, values as given (see module doc)."""
+  """Writes `points` `(N, 2)` to a .pts file, values as given (module doc)."""
   with tf.io.gfile.GFile(path, "w") as f:
     f.write(format_points(points))

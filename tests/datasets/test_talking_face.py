@@ -1,4 +1,4 @@
-"""talking_face: FGNet layout, native markup, 7 common points, skipped frames."""
+"""talking_face: FGNet layout, native markup, common points, skipped frames."""
 
 import os
 

@@ -1,4 +1,4 @@
-""".pts files: parsing the published layout, round trips, errors naming file and line."""
+""".pts files: published layout, round trips, errors naming file and line."""
 
 import numpy as np
 import pytest
