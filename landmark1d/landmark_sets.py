@@ -202,3 +202,60 @@ def register(landmark_set: LandmarkSet) -> LandmarkSet:
 
 def names() -> list[str]:
   return sorted(_REGISTRY)
+
+
+def _talking_face68() -> LandmarkSet:
+  # The FGNet Talking Face markup: Cootes' 68-point AAM scheme, the XM2VTS
+  # markup (point order as in Milborrow's STASM landmark table). Its own
+  # numbering runs from the image's left, so indices 0 (temple), 27-31 (eye),
+  # 37-40/46 (nose side) and 48 (mouth corner) are on the subject's right;
+  # only the brows start on the image's right (15-20 is the subject's left).
+  # Which side the inner-lip pairs 60/62 and 63/65 start on is not documented
+  # by the sources; the flip pairs are.
+  jaw = (["right_temple"] + [f"jaw_right_{7 - i}" for i in range(1, 7)]
+         + ["chin"] + [f"jaw_left_{i - 7}" for i in range(8, 14)]
+         + ["left_temple"])
+  brow = ("outer", "outer_top", "inner_top", "inner", "lower_inner",
+          "lower_outer")
+  eye = ("outer", "top", "inner", "bottom", "pupil")
+  names = (jaw + [f"left_brow_{p}" for p in brow]
+           + [f"right_brow_{p}" for p in brow]
+           + [f"right_eye_{p}" for p in eye] + [f"left_eye_{p}" for p in eye]
+           + ["nose_right_top", "nose_right_mid", "nose_right_base_0",
+              "nose_right_base_1", "nose_base_centre", "nose_left_base_1",
+              "nose_left_base_0", "nose_left_mid", "nose_left_top",
+              "right_nostril", "left_nostril"]
+           + ["mouth_right", "upper_lip_right_1", "upper_lip_right_2",
+              "upper_lip_centre", "upper_lip_left_2", "upper_lip_left_1",
+              "mouth_left", "lower_lip_left_1", "lower_lip_left_2",
+              "lower_lip_centre", "lower_lip_right_2", "lower_lip_right_1",
+              "inner_lower_lip_right", "inner_lower_lip_centre",
+              "inner_lower_lip_left", "inner_mouth_right", "inner_mouth_centre",
+              "inner_mouth_left", "inner_upper_lip_centre"]
+           + ["nose_tip"])
+  pairs = [(i, 14 - i) for i in range(7)]
+  pairs += [(15 + k, 21 + k) for k in range(6)]
+  pairs += [(27 + k, 32 + k) for k in range(5)]
+  pairs += [(37, 45), (38, 44), (39, 43), (40, 42), (46, 47)]
+  pairs += [(48, 54), (49, 53), (50, 52), (55, 59), (56, 58)]
+  pairs += [(60, 62), (63, 65)]
+  return LandmarkSet(
+      name="talking_face68",
+      names=tuple(names),
+      flip_permutation=_pairs_to_permutation(68, pairs),
+      interocular=(27, 32),
+      pupils=((31,), (36,)),
+      regions={
+          "contour": tuple(range(0, 15)),
+          "eyebrows": tuple(range(15, 27)),
+          "eyes": tuple(range(27, 37)),
+          "nose": tuple(range(37, 48)) + (67,),
+          "mouth": tuple(range(48, 67)),
+      })
+
+
+TALKING_FACE68 = register(_talking_face68())
+# Eye corners (right outer, right inner, left inner, left outer), nose tip and
+# mouth corners (right, left) of the Talking Face markup, in COMMON7's order.
+COMMON7_FROM_TALKING_FACE68 = (27, 29, 34, 32, 67, 48, 54)
+SUBSETS[("talking_face68", "common7")] = COMMON7_FROM_TALKING_FACE68

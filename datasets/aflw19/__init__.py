@@ -1,0 +1,1 @@
+"""tfds builder `aflw19` (see aflw19_dataset_builder.py)."""
