@@ -12,6 +12,8 @@ import warnings
 
 from absl import logging
 
+from landmark1d_datasets import _files
+
 
 class CountWarning(UserWarning):
   """A split holds a different number of examples than the published one."""
@@ -63,3 +65,32 @@ def report_skipped(dataset: str, where: str, skipped: dict[str, int]) -> int:
     logging.warning(message)
     warnings.warn(message, SkipWarning, stacklevel=2)
   return total
+
+
+def frame_landmarks(dataset: str, annotations: dict, number: int,
+                    num_points: int, skipped: dict[str, int]):
+  """A video frame's 0-based landmarks, or None when the frame is skipped.
+
+  A frame without a .pts file, or with one that does not parse, is counted
+  in `skipped` ("frames without annotation" / "broken annotations") rather
+  than failing the build.
+
+  Args:
+    dataset: builder name (for the log line).
+    annotations: frame number -> .pts path.
+    number: the frame's number.
+    num_points: points expected in each .pts file.
+    skipped: reason -> count, updated in place.
+
+  Returns:
+    `(landmarks (N, 2), visible (N,))` or None.
+  """
+  if number not in annotations:
+    skipped["frames without annotation"] += 1
+    return None
+  try:
+    return _files.read_pts_landmarks(annotations[number], num_points)
+  except ValueError as e:
+    skipped["broken annotations"] += 1
+    logging.warning("%s: skipping frame: %s", dataset, e)
+    return None

@@ -123,15 +123,10 @@ def _video_examples(root: str, folder: str, video_id: str):
   n = landmark_sets.IBUG68.num_points
   for number, image_id, read_frame in _frames(root, folder, annotations):
     seen.add(number)
-    if number not in annotations:
-      skipped["frames without annotation"] += 1
+    read = _counts.frame_landmarks(NAME, annotations, number, n, skipped)
+    if read is None:
       continue
-    try:
-      landmarks, visible = _files.read_pts_landmarks(annotations[number], n)
-    except ValueError as e:
-      skipped["broken annotations"] += 1
-      tf.get_logger().warning("%s: skipping frame: %s", NAME, e)
-      continue
+    landmarks, visible = read
     frame_index = number - 1
     example = _examples.example(read_frame().data, landmarks, visible,
                                 image_id, video_id=video_id,

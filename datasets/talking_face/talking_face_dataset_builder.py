@@ -77,15 +77,10 @@ class Builder(tfds.core.GeneratorBasedBuilder):
                "annotations without a frame": len(set(annotations) -
                                                   set(images))}
     for number in sorted(images):
-      if number not in annotations:
-        skipped["frames without annotation"] += 1
+      read = _counts.frame_landmarks(NAME, annotations, number, n, skipped)
+      if read is None:
         continue
-      try:
-        landmarks, visible = _files.read_pts_landmarks(annotations[number], n)
-      except ValueError as e:
-        skipped["broken annotations"] += 1
-        tf.get_logger().warning("%s: skipping frame: %s", NAME, e)
-        continue
+      landmarks, visible = read
       image = _files.read_image(images[number])
       yield f"{number:05d}", _examples.example(
           image.data, landmarks, visible,
