@@ -41,11 +41,11 @@ def main(argv):
   results = experiment.evaluate(config, workdir)
   path = experiment.export(config, workdir, os.path.join(workdir,
                                                          "saved_model"))
-  batch = next(iter(experiment._eval_batches(config, "test", 8)))  # pylint: disable=protected-access
+  batch = next(iter(experiment.eval_batches(config, "test", 8)))
   crops = tf.cast(tf.round(batch["image"] * 255.0), tf.uint8)
   served = tf.saved_model.load(path).signatures["detect"](images=crops)
   model = experiment.restore(config, workdir)
-  keras_pred = experiment._decode_last(  # pylint: disable=protected-access
+  keras_pred = experiment.decode(
       model(tf.cast(crops, tf.float32) / 255.0, training=False), config,
       config.eval.decoder, True)[0]
   gap = float(np.max(np.abs(served["landmarks"].numpy() - keras_pred)))

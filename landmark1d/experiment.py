@@ -27,6 +27,7 @@ import tensorflow as tf
 import landmark1d_datasets
 from landmark1d import augment as augment_lib
 from landmark1d import configs
+from landmark1d import coordinates
 from landmark1d import drawing
 from landmark1d import evaluation
 from landmark1d import export as export_lib
@@ -34,6 +35,7 @@ from landmark1d import heatmaps
 from landmark1d import input_pipeline
 from landmark1d import landmark_sets
 from landmark1d import losses
+from landmark1d import metrics
 from landmark1d import models
 from landmark1d import training
 
@@ -141,14 +143,11 @@ def restore(config: configs.ExperimentConfig, workdir: str) -> keras.Model:
   return model
 
 
-def _decode_last(outputs: dict, config: configs.ExperimentConfig,
-                 decoder: str, stacked: bool):
-  pick = (lambda t: t[:, -1]) if stacked else (lambda t: t)
-  f, sigma = config.data.crop_size, config.model.sigma
-  if config.model.head == "1d":
-    return heatmaps.decode_1d(pick(outputs["hx"]), pick(outputs["hy"]), f,
-                              decoder, sigma)
-  return heatmaps.decode_2d(pick(outputs["heatmap"]), f, decoder, sigma)
+def decode(outputs: dict, config: configs.ExperimentConfig, decoder: str,
+           stacked: bool):
+  """Crop-pixel landmarks and confidence from model outputs, by the config."""
+  return heatmaps.decode_outputs(outputs, config.data.crop_size, decoder,
+                                 config.model.sigma, stacked)
 
 
 # ----------------------------------------------------------------------------
@@ -180,7 +179,7 @@ def _summary_hook(config, model, workdir, log):
   def preview_batch():
     nonlocal preview
     if preview is None:
-      preview = next(iter(_eval_batches(config, config.data.eval_splits[0],
+      preview = next(iter(eval_batches(config, config.data.eval_splits[0],
                                         train_cfg.eval_examples)))
     return preview
 
@@ -194,10 +193,13 @@ def _summary_hook(config, model, workdir, log):
         return
       batch = preview_batch()
       outputs = model(batch["image"], training=False)
-      pred, _ = _decode_last(outputs, config, config.eval.decoder, True)
+      pred, _ = decode(outputs, config, config.eval.decoder, True)
       if due_eval:
         err = np.linalg.norm(pred - batch["landmarks"], axis=-1)
-        norm = _crop_norm(batch, config)
+        norm = metrics.normalizing_distance(
+            batch["landmarks"].numpy(), config.data.landmark_set,
+            config.data.normalization,
+            batch["box_size"].numpy() if "box_size" in batch else None)
         nrmse = float(np.mean(np.sum(err * batch["mask"], -1) /
                               np.maximum(np.sum(batch["mask"], -1), 1) / norm))
         tf.summary.scalar("val_nrmse_percent", 100 * nrmse)
@@ -210,14 +212,6 @@ def _summary_hook(config, model, workdir, log):
         tf.summary.image("predictions", np.stack(images), step=step,
                          max_outputs=4)
   return hook
-
-
-def _crop_norm(batch, config):
-  from landmark1d import metrics  # pylint: disable=g-import-not-at-top
-  return metrics.normalizing_distance(
-      batch["landmarks"].numpy(), config.data.landmark_set,
-      config.data.normalization,
-      batch["box_size"].numpy() if "box_size" in batch else None)
 
 
 def train(config: configs.ExperimentConfig, workdir: str, *,
@@ -277,8 +271,9 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
 # Evaluation.
 
 
-def _eval_batches(config, split, max_examples=0, dataset=None,
-                  clip_length=0):
+def eval_batches(config: configs.ExperimentConfig, split: str,
+                 max_examples: int = 0, dataset: str | None = None):
+  """Deterministic evaluation batches of a split (default: the eval dataset)."""
   data = config.data
   return input_pipeline.eval_dataset(
       records(dataset or data.eval_dataset or data.dataset, split,
@@ -286,7 +281,7 @@ def _eval_batches(config, split, max_examples=0, dataset=None,
       landmark_set=data.landmark_set, crop_size=data.crop_size,
       heatmap_length=config.model.heatmap_length, sigma=config.model.sigma,
       target=None, batch_size=config.eval.batch_size, context=data.context,
-      shift=data.shift, max_examples=max_examples, clip_length=clip_length)
+      shift=data.shift, max_examples=max_examples)
 
 
 def _ids(batch, key):
@@ -294,43 +289,47 @@ def _ids(batch, key):
           for v in batch[key].numpy()]
 
 
-def _collect(config, split, predict, max_examples):
-  """Runs `predict(batch) -> crop landmarks (B, N, 2)` over a split."""
+def _collect(config, split, predictors: dict, max_examples) -> dict:
+  """One pass over a split, each `predict(batch) -> crop landmarks (B, N, 2)`.
+
+  Returns:
+    `{name: evaluation.Predictions}` in image pixels, one per predictor.
+  """
   f = config.data.crop_size
-  parts = []
-  for batch in _eval_batches(config, split, max_examples):
-    crop_pred = predict(batch)
-    image_pred = input_pipeline.to_image_coordinates(crop_pred,
-                                                     batch["window"], f)
+  parts = {name: [] for name in predictors}
+  for batch in eval_batches(config, split, max_examples):
     video = "video_id" in batch
-    parts.append(evaluation.Predictions(
-        landmarks=np.asarray(image_pred), ground_truth=batch[
-            "landmarks_image"].numpy(),
+    ids = dict(
+        ground_truth=batch["landmarks_image"].numpy(),
         visible=batch["visible"].numpy(), image_ids=_ids(batch, "image_id"),
         face_size=batch["box_size"].numpy() if "box_size" in batch else None,
         video_ids=_ids(batch, "video_id") if video else None,
-        frame_indices=batch["frame_index"].numpy() if video else None))
-  return evaluation.Predictions.concatenate(parts)
+        frame_indices=batch["frame_index"].numpy() if video else None)
+    for name, predict in predictors.items():
+      image_pred = coordinates.crop_to_image(predict(batch), batch["window"],
+                                             f)
+      parts[name].append(evaluation.Predictions(
+          landmarks=np.asarray(image_pred), **ids))
+  return {name: evaluation.Predictions.concatenate(p)
+          for name, p in parts.items()}
 
 
 def _detector_predict(model, config, decoder):
   @tf.function
   def run(images):
-    return _decode_last(model(images, training=False), config, decoder,
-                        True)[0]
+    return decode(model(images, training=False), config, decoder, True)[0]
   return lambda batch: run(batch["image"]).numpy()
 
 
 def _tracker_predict(model, config, decoder):
   """Frame-by-frame streaming; the state resets at every new video."""
   step_model = models.build_tracker_step(model)
-  num_states = len(step_model.inputs) - 1
+  run_step = models.step_function(step_model)
 
   @tf.function
   def step(frame, states):
-    out = step_model([frame, *states], training=False)
-    landmarks = _decode_last(out, config, decoder, False)[0]
-    return landmarks, [out[f"state_{i}"] for i in range(num_states)]
+    outputs, new_states = run_step(frame, states)
+    return decode(outputs, config, decoder, False)[0], new_states
 
   current = {"video": None, "states": None}
 
@@ -350,13 +349,8 @@ def _tracker_predict(model, config, decoder):
 def mean_shape_baseline(config, max_examples: int = 500) -> np.ndarray:
   """Mean training shape in crop pixels (the trivial predictor we must beat)."""
   data = config.data
-  crops = [b["landmarks"].numpy() for b in input_pipeline.eval_dataset(
-      records(data.dataset, data.train_splits[0], data_dir=data.data_dir,
-              manual_dir=data.manual_dir),
-      landmark_set=data.landmark_set, crop_size=data.crop_size,
-      heatmap_length=config.model.heatmap_length, sigma=config.model.sigma,
-      target=None, batch_size=64, context=data.context, shift=data.shift,
-      max_examples=max_examples)]
+  crops = [b["landmarks"].numpy() for b in eval_batches(
+      config, data.train_splits[0], max_examples, dataset=data.dataset)]
   return evaluation.mean_shape(np.concatenate(crops))
 
 
@@ -382,10 +376,12 @@ def evaluate(config: configs.ExperimentConfig, workdir: str, *,
   data = config.data
   results, summary = {}, {"decoder": decoder}
   for split in (splits or data.eval_splits):
-    preds = _collect(config, split, predict, config.eval.max_examples)
-    base = _collect(config, split, lambda b: np.broadcast_to(
-        mean, (len(b["image"]), *mean.shape)).astype(np.float32),
-        config.eval.max_examples)
+    collected = _collect(config, split, {
+        "model": predict,
+        "baseline": lambda b: np.broadcast_to(
+            mean, (len(b["image"]), *mean.shape)).astype(np.float32),
+    }, config.eval.max_examples)
+    preds, base = collected["model"], collected["baseline"]
     kwargs = dict(landmark_set=data.landmark_set,
                   normalization=data.normalization,
                   eval_subset=data.eval_subset, thresholds=config.eval.thresholds)

@@ -124,12 +124,8 @@ class LandmarkModule(tf.Module):
 
   def _decode(self, outputs, stacked: bool):
     """Last-stack heatmaps -> crop-pixel landmarks and confidence."""
-    pick = (lambda t: t[:, -1]) if stacked else (lambda t: t)
-    if self.head == "1d":
-      return heatmaps.decode_1d(pick(outputs["hx"]), pick(outputs["hy"]),
-                                self.crop_size, self.decoder, self.sigma)
-    return heatmaps.decode_2d(pick(outputs["heatmap"]), self.crop_size,
-                              self.decoder, self.sigma)
+    return heatmaps.decode_outputs(outputs, self.crop_size, self.decoder,
+                                   self.sigma, stacked)
 
   def _detect(self, images):
     x = tf.cast(images, tf.float32) / 255.0

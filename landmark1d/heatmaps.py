@@ -343,3 +343,30 @@ def decode_2d(heatmap, crop_size: int, method: str = "argmax",
   peak = tf.reduce_max(tf.reshape(
       heatmap, tf.concat([tf.shape(heatmap)[:-2], [-1]], 0)), -1)
   return coordinates.heatmap_to_crop(u, crop_size, length), peak
+
+
+def decode_outputs(outputs: dict, crop_size: int, method: str = "argmax",
+                   sigma: float | None = None, stacked: bool = False):
+  """Landmarks from a model's output dict, 1D (`hx`, `hy`) or 2D (`heatmap`).
+
+  Args:
+    outputs: `{"hx", "hy"}` `(..., N, L)` or `{"heatmap"}` `(..., N, L, L)`.
+    crop_size: F.
+    method: decoder name.
+    sigma: target sigma in crop pixels (dark / integral).
+    stacked: the outputs have a stack axis at 1; decode the last stack.
+
+  Returns:
+    `(landmarks (..., N, 2), confidence (..., N))` as `decode_1d` / `decode_2d`.
+  """
+  pick = (lambda t: t[:, -1]) if stacked else (lambda t: t)
+  if "hx" in outputs:
+    return decode_1d(pick(outputs["hx"]), pick(outputs["hy"]), crop_size,
+                     method, sigma)
+  return decode_2d(pick(outputs["heatmap"]), crop_size, method, sigma)
+
+
+def target_mask(landmarks, crop_size: int, visible=None):
+  """The `(..., N)` float mask the encoders use: visible and inside the crop."""
+  return _landmarks_and_mask(landmarks, visible, crop_size)[1]
+

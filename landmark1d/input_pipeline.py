@@ -9,7 +9,8 @@ Batches follow docs/CONTRACTS.md ("Batches"). Three entry points:
   enumerate (global index) -> skip -> shard -> decode / crop / augment keyed on
   (seed, index) -> batch -> targets, so a resumed run sees exactly the data an
   uninterrupted one would have seen.
-- `eval_dataset`: deterministic crops in a stable order, no augmentation.
+- `eval_dataset`: deterministic crops in a stable order, no augmentation;
+  `coordinates.crop_to_image(pred, batch["window"], F)` maps predictions back.
 - clips (`clips=True` on either): T consecutive frames of one video become
   one example with a time axis; every frame of a clip shares one augmentation.
 
@@ -92,9 +93,8 @@ def add_targets(batch: dict, *, target: str | None, crop_size: int,
         batch["landmarks"], crop_size, heatmap_length, sigma,
         batch["visible"])
   elif target is None:
-    inside = tf.reduce_all((batch["landmarks"] >= -0.5) &
-                           (batch["landmarks"] <= crop_size - 0.5), -1)
-    batch["mask"] = tf.cast(inside & batch["visible"], tf.float32)
+    batch["mask"] = heatmaps.target_mask(batch["landmarks"], crop_size,
+                                         batch["visible"])
   else:
     raise ValueError(f"target must be '1d', '2d' or None, got {target!r}")
   return batch
@@ -251,8 +251,3 @@ def eval_dataset(records: tf.data.Dataset, *, landmark_set: str,
                                     sigma=sigma),
               num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
   return ds.prefetch(tf.data.AUTOTUNE)
-
-
-def to_image_coordinates(landmarks, window, crop_size: int):
-  """Maps decoded crop-pixel predictions `(B, N, 2)` back to the image."""
-  return coordinates.crop_to_image(landmarks, window, crop_size)

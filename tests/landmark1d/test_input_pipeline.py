@@ -36,8 +36,7 @@ KW = dict(landmark_set="ibug68", crop_size=32, heatmap_length=64, sigma=1.0,
 def test_eval_crop_maps_landmarks_through_the_window_and_back():
   batch = next(iter(input_pipeline.eval_dataset(_examples(), batch_size=4,
                                                 **KW)))
-  back = input_pipeline.to_image_coordinates(batch["landmarks"],
-                                             batch["window"], 32)
+  back = coordinates.crop_to_image(batch["landmarks"], batch["window"], 32)
   np.testing.assert_allclose(back, batch["landmarks_image"], atol=1e-3)
   hx, hy, mask = heatmaps.encode_1d(batch["landmarks"], 32, 64, 1.0)
   np.testing.assert_allclose(batch["hx"], hx, atol=1e-6)
