@@ -416,9 +416,7 @@ def export(config: configs.ExperimentConfig, workdir: str, path: str, *,
   detector = model
   if is_tracker(config):
     detector = models.detector_of(model)
-    step_model = models.build_tracker_step(model)
-    kwargs = dict(step_fn=models.step_function(step_model),
-                  zero_state_fn=lambda b: models.zero_state(step_model, b))
+    kwargs = dict(step_model=models.build_tracker_step(model))
   module = export_lib.LandmarkModule(
       detector, head=config.model.head, landmark_set=config.data.landmark_set,
       crop_size=config.data.crop_size,

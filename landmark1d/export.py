@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Callable
-
 import keras
 import tensorflow as tf
 
 from landmark1d import coordinates
 from landmark1d import heatmaps
 from landmark1d import landmark_sets
+from landmark1d.models import tracker as tracker_lib
 
 
 def crop_faces(image, windows, crop_size: int):
@@ -75,16 +74,14 @@ class LandmarkModule(tf.Module):
     decoder: "argmax", "dark" or "integral".
     context: crop window context (`coordinates.square_window`).
     shift: crop window vertical shift.
-    step_fn: trackers only: `(frames (B, F, F, 3) float in [0, 1], states) ->
-      (outputs for the frame, new states)`, outputs without a stack axis.
-    zero_state_fn: trackers only: `batch_size -> list of state tensors`.
+    step_model: trackers only: the streaming step model of
+      `models.build_tracker_step` (`model` is then its detector).
   """
 
   def __init__(self, model: keras.Model, *, head: str, landmark_set: str,
                crop_size: int, heatmap_length: int, sigma: float,
                decoder: str, context: float, shift: float,
-               step_fn: Callable | None = None,
-               zero_state_fn: Callable | None = None):
+               step_model: keras.Model | None = None):
     super().__init__(name="landmark1d")
     if head not in ("1d", "2d"):
       raise ValueError(f"head must be '1d' or '2d', got {head!r}")
@@ -100,8 +97,12 @@ class LandmarkModule(tf.Module):
     self.decoder = decoder
     self.context = float(context)
     self.shift = float(shift)
-    self._step_fn = step_fn
-    self._zero_state_fn = zero_state_fn
+    self.step_model = step_model
+    # Keras 3 models do not expose all their variables to TF's object graph
+    # (see training.checkpoint_variables); listing them here keeps every
+    # variable a signature captures tracked by the SavedModel.
+    self.model_variables = list(model.variables) + (
+        list(step_model.variables) if step_model is not None else [])
     f = self.crop_size
     crops = tf.TensorSpec([None, f, f, 3], tf.uint8, name="images")
     image = tf.TensorSpec([None, None, 3], tf.uint8, name="image")
@@ -110,10 +111,11 @@ class LandmarkModule(tf.Module):
     self.detect_image = tf.function(self._detect_image,
                                     input_signature=[image, boxes])
     self.metadata = tf.function(self._metadata, input_signature=[])
-    if step_fn is not None:
-      specs = [tf.TensorSpec([None] + list(s.shape[1:]), s.dtype,
+    if step_model is not None:
+      self._step_fn = tracker_lib.step_function(step_model)
+      specs = [tf.TensorSpec([None, *s.shape[1:]], tf.float32,
                              name=f"state_{i}")
-               for i, s in enumerate(zero_state_fn(1))]
+               for i, s in enumerate(step_model.inputs[1:])]
       self.zero_state = tf.function(
           self._zero_state,
           input_signature=[tf.TensorSpec([], tf.int32, name="batch_size")])
@@ -146,7 +148,7 @@ class LandmarkModule(tf.Module):
 
   def _zero_state(self, batch_size):
     return {f"state_{i}": s for i, s in enumerate(
-        self._zero_state_fn(batch_size))}
+        tracker_lib.zero_state(self.step_model, batch_size))}
 
   def _step(self, crops01, states):
     outputs, new_states = self._step_fn(crops01, list(states))
@@ -176,13 +178,13 @@ class LandmarkModule(tf.Module):
         "context": tf.constant(self.context, tf.float32),
         "shift": tf.constant(self.shift, tf.float32),
         "head": tf.constant(self.head),
-        "tracker": tf.constant(self._step_fn is not None),
+        "tracker": tf.constant(self.step_model is not None),
     }
 
   def signatures(self) -> dict:
     sigs = {"serving_default": self.detect, "detect": self.detect,
             "detect_image": self.detect_image, "metadata": self.metadata}
-    if self._step_fn is not None:
+    if self.step_model is not None:
       sigs.update(zero_state=self.zero_state, track_step=self.track_step,
                   track_step_image=self.track_step_image)
     return sigs

@@ -102,21 +102,22 @@ def test_detector_signatures_match_keras_in_a_fresh_process(tmp_path, head,
   assert meta["decoder"] == decoder and not meta["tracker"]
 
 
-def test_track_step_frame_by_frame_equals_the_clip_model(tmp_path):
-  detector = models.build_detector("1d", heatmap_length=64, **TINY)
+@pytest.mark.parametrize("head,length", [("1d", 64), ("2d", 16)])
+def test_track_step_frame_by_frame_equals_the_clip_model(tmp_path, head,
+                                                         length):
+  detector = models.build_detector(head, heatmap_length=length, **TINY)
   tracker = models.build_tracker(detector, filters=8)
   step = models.build_tracker_step(tracker)
   module = export.LandmarkModule(
-      detector, head="1d", landmark_set="ibug68", crop_size=F,
-      heatmap_length=64, sigma=1.0, decoder="argmax", context=1.4, shift=0.0,
-      step_fn=models.step_function(step),
-      zero_state_fn=lambda b: models.zero_state(step, b))
+      detector, head=head, landmark_set="ibug68", crop_size=F,
+      heatmap_length=length, sigma=1.0, decoder="argmax", context=1.4,
+      shift=0.0, step_model=step)
   rng = np.random.default_rng(1)
   inputs = _inputs(rng)
   inputs["clip"] = rng.integers(0, 256, (2, 4, F, F, 3), dtype=np.uint8)
   served, meta = _serve(tmp_path, module, inputs)
   out = tracker(inputs["clip"].astype(np.float32) / 255, training=False)
-  want = heatmaps.decode_1d(out["hx"], out["hy"], F, "argmax")[0].numpy()
+  want = heatmaps.decode_outputs(out, F, "argmax")[0].numpy()
   np.testing.assert_allclose(served["track_landmarks"], want, atol=1e-4)
   assert meta["tracker"]
 
