@@ -1,4 +1,4 @@
-"""A tiny synthetic dataset built once per test session (a few seconds)."""
+"""The mini synthetic datasets built once per test session (a few seconds)."""
 
 import pytest
 
@@ -6,7 +6,7 @@ import landmark1d_datasets
 
 
 @pytest.fixture(scope="session")
-def tiny_data_dir(tmp_path_factory):
+def mini_data_dir(tmp_path_factory):
   data_dir = str(tmp_path_factory.mktemp("tfds"))
   for name in ("synthetic_faces/mini", "synthetic_faces/mini_video"):
     landmark1d_datasets.prepare(name, data_dir)

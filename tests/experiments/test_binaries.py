@@ -39,10 +39,10 @@ def _weights(checkpoint_dir):
           if k.startswith("model/") and "OPTIMIZER_SLOT" not in k}
 
 
-def test_train_evaluate_writes_tables_and_loss_drops(tiny_data_dir, tmp_path):
+def test_train_evaluate_writes_tables_and_loss_drops(mini_data_dir, tmp_path):
   workdir = str(tmp_path / "run")
   out = subprocess.run(
-      _args(tiny_data_dir, workdir, "synthetic_det1d_smoke",
+      _args(mini_data_dir, workdir, "synthetic_det1d_smoke",
             "--set=train.steps=12", "--set=train.learning_rate=0.003",
             "--set=train.log_every=1"),
       cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600)
@@ -58,16 +58,16 @@ def test_train_evaluate_writes_tables_and_loss_drops(tiny_data_dir, tmp_path):
   assert os.listdir(os.path.join(workdir, "train"))  # TensorBoard events
 
 
-def test_sigkill_then_resume_equals_an_uninterrupted_run(tiny_data_dir,
+def test_sigkill_then_resume_equals_an_uninterrupted_run(mini_data_dir,
                                                          tmp_path):
   steps = ["--set=train.steps=10", "--set=train.checkpoint_every=1",
            "--evaluate=false"]
   whole = str(tmp_path / "whole")
-  subprocess.run(_args(tiny_data_dir, whole, "synthetic_det1d_smoke", *steps),
+  subprocess.run(_args(mini_data_dir, whole, "synthetic_det1d_smoke", *steps),
                  cwd=ROOT, env=_env(), check=True, capture_output=True,
                  timeout=600)
   killed = str(tmp_path / "killed")
-  proc = subprocess.Popen(_args(tiny_data_dir, killed,
+  proc = subprocess.Popen(_args(mini_data_dir, killed,
                                 "synthetic_det1d_smoke", *steps),
                           cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)
@@ -82,7 +82,7 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(tiny_data_dir,
   proc.wait()
   stopped_at = int(tf.train.latest_checkpoint(ckpt).rsplit("-", 1)[1])
   assert stopped_at < 10
-  resumed = subprocess.run(_args(tiny_data_dir, killed,
+  resumed = subprocess.run(_args(mini_data_dir, killed,
                                  "synthetic_det1d_smoke", *steps),
                            cwd=ROOT, env=_env(), capture_output=True,
                            text=True, timeout=600)
@@ -105,7 +105,7 @@ def _free_ports(count):
   return ports
 
 
-def test_multi_worker_strategy_two_processes_agree(tiny_data_dir, tmp_path):
+def test_multi_worker_strategy_two_processes_agree(mini_data_dir, tmp_path):
   workers = [f"127.0.0.1:{p}" for p in _free_ports(2)]
   workdir = str(tmp_path / "mwms")
   procs = []
@@ -113,7 +113,7 @@ def test_multi_worker_strategy_two_processes_agree(tiny_data_dir, tmp_path):
     tf_config = json.dumps({"cluster": {"worker": workers},
                             "task": {"type": "worker", "index": index}})
     procs.append(subprocess.Popen(
-        _args(tiny_data_dir, workdir, "synthetic_det1d_smoke",
+        _args(mini_data_dir, workdir, "synthetic_det1d_smoke",
               "--strategy=multi_worker", "--set=train.steps=3",
               "--evaluate=false"),
         cwd=ROOT, env=_env(TF_CONFIG=tf_config), stdout=subprocess.PIPE,
@@ -138,11 +138,11 @@ def test_multi_worker_strategy_two_processes_agree(tiny_data_dir, tmp_path):
     (["--set=data.dataset=synthetic_faces/nope"], "synthetic_faces/nope"),
     (["--set=model.heatmap_length=-3"], "model.heatmap_length"),
 ])
-def test_bad_config_or_dataset_fails_with_a_clear_message(tiny_data_dir,
+def test_bad_config_or_dataset_fails_with_a_clear_message(mini_data_dir,
                                                           tmp_path, extra,
                                                           message):
   out = subprocess.run(
-      _args(tiny_data_dir, str(tmp_path / "bad"), "synthetic_det1d_smoke",
+      _args(mini_data_dir, str(tmp_path / "bad"), "synthetic_det1d_smoke",
             *extra), cwd=ROOT, env=_env(), capture_output=True, text=True,
       timeout=300)
   assert out.returncode != 0
