@@ -106,24 +106,98 @@ def warp(image, matrix, crop_size: int):
       fill_value=0.0, interpolation="BILINEAR", fill_mode="CONSTANT")[0]
 
 
-def photometric(image, seed, params: AugmentParams):
-  """Colour jitter and random occlusion of a `(F, F, 3)` image in [0, 1]."""
-  seeds = tf.random.experimental.stateless_split(seed, 8)
-  if params.color:
-    image = tf.image.stateless_random_brightness(image, 0.2, seeds[0])
-    image = tf.image.stateless_random_contrast(image, 0.7, 1.3, seeds[1])
-    image = tf.image.stateless_random_saturation(image, 0.7, 1.3, seeds[2])
-    image = tf.image.stateless_random_hue(image, 0.04, seeds[3])
-    image = tf.clip_by_value(image, 0.0, 1.0)
-  if params.occlusion > 0:
+# RGB -> YIQ (NTSC); row 0 holds the luma weights.
+_YIQ = ((0.299, 0.587, 0.114),
+        (0.595716, -0.274453, -0.321263),
+        (0.211456, -0.522591, 0.311135))
+
+
+def colour_matrix(saturation, hue_turns):
+  """The `(3, 3)` RGB map of a saturation and hue change.
+
+  Saturation blends each pixel with its luma (the PIL / torchvision
+  definition); hue rotates the chroma plane of YIQ by `hue_turns` x 360 deg.
+  Both are linear, so unlike `tf.image`'s round trip through HSV they fold
+  into one matrix: on CPU the HSV ops cost more than the crop warp itself.
+  """
+  luma = tf.constant(_YIQ[0], tf.float32)
+  saturate = (saturation * tf.eye(3)
+              + (1.0 - saturation) * tf.ones([3, 1]) * luma[None, :])
+  angle = 2.0 * math.pi * hue_turns
+  cos, sin = tf.cos(angle), tf.sin(angle)
+  one, zero = tf.ones([]), tf.zeros([])
+  rotate = tf.stack([tf.stack([one, zero, zero]), tf.stack([zero, cos, -sin]),
+                     tf.stack([zero, sin, cos])])
+  yiq = tf.constant(_YIQ, tf.float32)
+  return tf.linalg.inv(yiq) @ rotate @ yiq @ saturate
+
+
+def color_jitter(image, seed):
+  """Random brightness, contrast, saturation and hue, clipped to [0, 1].
+
+  Brightness adds delta in [-0.2, 0.2]; contrast c in [0.7, 1.3] scales about
+  each channel's mean (as `tf.image.adjust_contrast`); saturation in
+  [0.7, 1.3] and hue in [-0.04, 0.04] turns as in `colour_matrix`.
+
+  Args:
+    image: `(H, W, 3)` float32 in [0, 1].
+    seed: `(2,)` int seed.
+
+  Returns:
+    The jittered `(H, W, 3)` image.
+  """
+  seeds = tf.random.experimental.stateless_split(seed, 4)
+  delta = _uniform(seeds[0], -0.2, 0.2)
+  contrast = _uniform(seeds[1], 0.7, 1.3)
+  colour = colour_matrix(_uniform(seeds[2], 0.7, 1.3),
+                         _uniform(seeds[3], -0.04, 0.04))
+  mean = tf.reduce_mean(image, axis=[0, 1])
+  # c (x - m) + m + delta = c x + (1 - c) m + delta, then the colour matrix.
+  offset = tf.linalg.matvec(colour, (1.0 - contrast) * mean + delta)
+  # One (pixels, 3) x (3, 3) product rather than a matvec per pixel.
+  pixels = tf.reshape(image, [-1, 3]) @ tf.transpose(contrast * colour)
+  return tf.clip_by_value(tf.reshape(pixels, tf.shape(image)) + offset,
+                          0.0, 1.0)
+
+
+def occlude(image, seed, probability: float):
+  """With `probability`, pastes one rectangle of uniform noise.
+
+  The rectangle's sides are 10-40 % of the image side, placed uniformly.
+
+  Args:
+    image: `(H, W, 3)` float32 in [0, 1].
+    seed: `(2,)` int seed.
+    probability: chance of an occluder.
+
+  Returns:
+    The `(H, W, 3)` image.
+  """
+  image = tf.convert_to_tensor(image, tf.float32)
+  seeds = tf.random.experimental.stateless_split(seed, 4)
+
+  def paste():
     side = tf.cast(tf.shape(image)[0], tf.float32)
-    size = tf.random.stateless_uniform([2], seeds[4], 0.1, 0.4) * side
-    corner = tf.random.stateless_uniform([2], seeds[5]) * (side - size)
+    size = tf.random.stateless_uniform([2], seeds[0], 0.1, 0.4) * side
+    corner = tf.random.stateless_uniform([2], seeds[1]) * (side - size)
     grid = tf.range(side)
     inside_y = (grid >= corner[1]) & (grid < corner[1] + size[1])
     inside_x = (grid >= corner[0]) & (grid < corner[0] + size[0])
     box = inside_y[:, None] & inside_x[None, :]
-    apply = _uniform(seeds[6], 0.0, 1.0) < params.occlusion
-    noise = tf.random.stateless_uniform(tf.shape(image), seeds[7])
-    image = tf.where((box & apply)[..., None], noise, image)
+    noise = tf.random.stateless_uniform(tf.shape(image), seeds[2])
+    return tf.where(box[..., None], noise, image)
+
+  # Most crops are not occluded: skip building the noise image for them.
+  return tf.cond(_uniform(seeds[3], 0.0, 1.0) < probability, paste,
+                 lambda: image)
+
+
+def photometric(image, seed, params: AugmentParams):
+  """Colour jitter and random occlusion of a `(F, F, 3)` image in [0, 1]."""
+  color_seed, occlusion_seed = tf.unstack(
+      tf.random.experimental.stateless_split(seed, 2))
+  if params.color:
+    image = color_jitter(image, color_seed)
+  if params.occlusion > 0:
+    image = occlude(image, occlusion_seed, params.occlusion)
   return image

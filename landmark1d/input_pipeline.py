@@ -30,11 +30,67 @@ from landmark1d import landmark_sets
 PASSTHROUGH = ("image_id", "video_id", "frame_index", "box_size")
 
 
-def _decode(image):
+def _sampled_box(matrix, height, width, crop_size: int):
+  """`(y0, x0, h, w)`: the image pixels a crop warp reads.
+
+  The crop's corners go through `matrix` (crop -> image); a margin keeps the
+  bilinear neighbours, and the box is clamped to the image (at least 1 x 1,
+  so a crop wholly outside the image still decodes).
+  """
+  edge = crop_size - 0.5
+  corners = tf.constant([[-0.5, -0.5], [edge, -0.5], [-0.5, edge],
+                         [edge, edge]])
+  source = coordinates.apply_affine(corners, matrix)
+  size = tf.stack([width, height])
+  limit = tf.cast(size, tf.float32)
+  lo = tf.clip_by_value(tf.floor(tf.reduce_min(source, 0)) - 1.0, 0.0, limit)
+  hi = tf.clip_by_value(tf.math.ceil(tf.reduce_max(source, 0)) + 2.0, 0.0,
+                        limit)
+  lo = tf.minimum(tf.cast(lo, tf.int32), size - 1)
+  hi = tf.maximum(tf.cast(hi, tf.int32), lo + 1)
+  return lo[1], lo[0], hi[1] - lo[1], hi[0] - lo[0]
+
+
+def _decode_sampled_region(image, matrix, crop_size: int):
+  """Decodes the part of `image` that a crop warp reads (JPEG: only that part).
+
+  Decoding and converting a whole photo costs more than the warp, and the
+  face window is usually a fraction of it.
+
+  Args:
+    image: encoded bytes or a `(H, W, 3)` uint8 image.
+    matrix: `(3, 3)` crop -> image pixel map.
+    crop_size: F.
+
+  Returns:
+    `(region (h, w, 3) float32 in [0, 1], crop -> region matrix (3, 3))`.
+  """
+  def cut(full):
+    full = tf.ensure_shape(full, [None, None, 3])
+    shape = tf.shape(full)
+    y0, x0, h, w = _sampled_box(matrix, shape[0], shape[1], crop_size)
+    return full[y0:y0 + h, x0:x0 + w], x0, y0
+
   if image.dtype == tf.string:
-    image = tf.io.decode_image(image, channels=3, expand_animations=False)
-  image = tf.ensure_shape(image, [None, None, 3])
-  return tf.cast(image, tf.float32) / 255.0
+    def jpeg():
+      shape = tf.image.extract_jpeg_shape(image)
+      y0, x0, h, w = _sampled_box(matrix, shape[0], shape[1], crop_size)
+      region = tf.image.decode_and_crop_jpeg(image, tf.stack([y0, x0, h, w]),
+                                             channels=3)
+      return region, x0, y0
+
+    def other():
+      return cut(tf.io.decode_image(image, channels=3,
+                                    expand_animations=False))
+
+    region, x0, y0 = tf.cond(tf.io.is_jpeg(image), jpeg, other)
+  else:
+    region, x0, y0 = cut(image)
+  to_region = tf.stack([[1.0, 0.0, -tf.cast(x0, tf.float32)],
+                        [0.0, 1.0, -tf.cast(y0, tf.float32)],
+                        [0.0, 0.0, 1.0]])
+  region = tf.ensure_shape(region, [None, None, 3])
+  return tf.cast(region, tf.float32) / 255.0, to_region @ matrix
 
 
 def crop_example(example: dict, *, permutation, crop_size: int,
@@ -71,7 +127,8 @@ def crop_example(example: dict, *, permutation, crop_size: int,
     perm = tf.constant(permutation, tf.int32)
     landmarks = tf.where(flipped, tf.gather(landmarks, perm), landmarks)
     visible = tf.where(flipped, tf.gather(visible, perm), visible)
-  image = augment_lib.warp(_decode(example["image"]), matrix, crop_size)
+  region, matrix = _decode_sampled_region(example["image"], matrix, crop_size)
+  image = augment_lib.warp(region, matrix, crop_size)
   if augment is not None:
     image = augment_lib.photometric(image, color_seed, augment)
   out = {"image": image, "landmarks": landmarks, "visible": visible,

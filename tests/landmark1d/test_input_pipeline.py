@@ -128,3 +128,32 @@ def test_unknown_target_is_rejected():
   with pytest.raises(ValueError, match="target"):
     list(input_pipeline.eval_dataset(_examples(2), batch_size=2,
                                      **dict(KW, target="3d")))
+
+
+@pytest.mark.parametrize("encoding", ["jpeg", "png", "uint8"])
+def test_decoding_only_the_sampled_region_equals_warping_the_whole_image(
+    encoding):
+  rng = np.random.default_rng(4)
+  smooth = tf.image.resize(rng.uniform(0, 255, (1, 12, 14, 3)), (96, 112))
+  image = tf.cast(smooth[0], tf.uint8)
+  # Face boxes inside, across the border of and wholly outside the image.
+  boxes = np.array([[30, 20, 70, 60], [-20, 50, 30, 110],
+                    [200, 200, 240, 240]], np.float32)
+  encoded = {"jpeg": lambda: tf.io.encode_jpeg(image, quality=95),
+             "png": lambda: tf.io.encode_png(image),
+             "uint8": lambda: image}[encoding]()
+  examples = tf.data.Dataset.from_tensor_slices({
+      "image": tf.stack([encoded] * 3),
+      "landmarks": np.repeat(boxes[:, None, :2], N, 1),
+      "visible": np.ones((3, N), bool), "box": boxes})
+  batch = next(iter(input_pipeline.eval_dataset(examples, batch_size=3,
+                                                **KW)))
+  whole = tf.cast(tf.io.decode_image(encoded, channels=3)
+                  if encoding != "uint8" else image, tf.float32) / 255
+  for i in range(3):
+    to_image = coordinates.crop_to_image_matrix(batch["window"][i], 32)
+    expected = augment.warp(whole, to_image, 32).numpy()
+    # A JPEG decoded in part may round chroma differently at block edges.
+    atol = 3 / 255 if encoding == "jpeg" else 1e-5
+    np.testing.assert_allclose(batch["image"][i], expected, atol=atol)
+  assert np.all(batch["image"][2].numpy() == 0.0)
