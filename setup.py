@@ -32,8 +32,13 @@ setuptools.setup(
         "tensorboard>=2.16",  # tf.summary writers
     ],
     extras_require={
-        "test": ["pytest>=8", "dill"],
+        # dlib-bin: prebuilt dlib, whose HOG face detector the predict CLI
+        # uses; the tests run it on a real photo.
+        "test": ["pytest>=8", "dill", "dlib-bin", "ai-edge-litert"],
         "tflite": ["ai-edge-litert"],
+        "detect": ["dlib-bin"],
     },
-    entry_points={"console_scripts": []},
+    entry_points={"console_scripts": [
+        "landmark1d-predict=experiments.predict:run",
+    ]},
 )

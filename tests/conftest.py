@@ -1,7 +1,8 @@
 """Test-wide settings: quiet TF logging, CPU only, two logical CPU devices.
 
 The CPU is split into two logical devices before TF initialises, so tests can
-run MirroredStrategy with 2 replicas in-process.
+run MirroredStrategy with 2 replicas in-process. `tiny_exports` serves the
+serving-side tests (predictor, CLI) one pair of small SavedModels.
 """
 
 import os
@@ -10,8 +11,35 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+import keras  # pylint: disable=g-import-not-at-top,wrong-import-position
+import pytest  # pylint: disable=g-import-not-at-top,wrong-import-position
 import tensorflow as tf  # pylint: disable=g-import-not-at-top,wrong-import-position
 
 _cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(
     _cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+
+@pytest.fixture(scope="session")
+def tiny_exports(tmp_path_factory):
+  """SavedModels of a random-weight tiny 1D detector and its tracker (F = 32).
+
+  Returns:
+    `{"detector": path, "tracker": path}`.
+  """
+  from landmark1d import export  # pylint: disable=g-import-not-at-top
+  from landmark1d import models  # pylint: disable=g-import-not-at-top
+  keras.utils.set_random_seed(0)
+  detector = models.build_detector(
+      "1d", num_landmarks=68, heatmap_length=64, input_size=32, num_stacks=1,
+      channels=16, hourglass_depth=2, attention_dims=2)
+  step = models.build_tracker_step(models.build_tracker(detector, filters=8))
+  folder = tmp_path_factory.mktemp("exports")
+  paths = {}
+  for name, step_model in (("detector", None), ("tracker", step)):
+    module = export.LandmarkModule(
+        detector, head="1d", landmark_set="ibug68", crop_size=32,
+        heatmap_length=64, sigma=1.0, decoder="argmax", context=1.4,
+        shift=0.0, step_model=step_model)
+    paths[name] = export.export(module, str(folder / name))
+  return paths

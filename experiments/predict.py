@@ -1,0 +1,123 @@
+"""landmark1d-predict: facial landmarks on images, folders, videos or a webcam.
+
+  landmark1d-predict --model=runs/quickstart/saved_model --input=photo.jpg \
+      --output_dir=out
+  landmark1d-predict --model=runs/trk/saved_model --input=clip.mp4 \
+      --output_dir=out --boxes=120,80,260,240
+
+Faces come from dlib's HOG detector (pip install 'landmark1d[detect]') or
+from --boxes, landmark-style boxes `x_min,y_min,x_max,y_max` (the tight box of
+the 68 points; several separated by ';') used for every image and as the
+start of every video track. On video each face is tracked: its next crop is
+taken around its last landmarks, through the tracker's temporal fusion when
+the export is a tracker; a face whose mean confidence drops below
+--min_confidence is re-detected. Writes, per input, `<stem>.json`, an
+annotated `<stem>.jpg` / `<stem>.mp4` and `<stem>_pts/*.pts` (see
+landmark1d/prediction_files.py). Exits 1 if any input failed.
+"""
+
+import sys
+
+from absl import app
+from absl import flags
+from absl import logging
+import keras
+
+from landmark1d import face_detection
+from landmark1d import media
+from landmark1d import prediction_files
+from landmark1d import predictor
+
+_MODEL = flags.DEFINE_string("model", None, "Exported SavedModel folder.",
+                             required=True)
+_INPUT = flags.DEFINE_list("input", None, "Images, videos, folders or "
+                           "webcam indices (comma separated).", required=True)
+_OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Output folder.",
+                                  required=True)
+_BOXES = flags.DEFINE_string("boxes", None, "Face boxes 'x0,y0,x1,y1;...' in "
+                             "the landmark-box convention; default: detect.")
+_DETECTOR = flags.DEFINE_enum("detector", "auto", ["auto", "dlib", "none"],
+                              "Face detector; auto: dlib unless --boxes.")
+_MIN_CONFIDENCE = flags.DEFINE_float(
+    "min_confidence", 0.25, "Re-detect a tracked face below this mean "
+    "confidence (needs a detector).")
+_MAX_FRAMES = flags.DEFINE_integer("max_frames", 0, "Stop each video after "
+                                   "this many frames (0: all).")
+_ANNOTATE = flags.DEFINE_bool("annotate", True, "Write annotated images / "
+                              "video.")
+_PTS = flags.DEFINE_bool("pts", True, "Write .pts files.")
+
+
+def _parse_boxes(text: str):
+  try:
+    return [[float(v) for v in box.split(",")] for box in text.split(";")]
+  except ValueError as e:
+    raise predictor.InputError(
+        f"--boxes: expected 'x0,y0,x1,y1' numbers separated by ';', got "
+        f"{text!r}") from e
+
+
+def _process(source, model, find_faces, start_boxes):
+  """Runs one input through the model and writes its files."""
+  tracker = predictor.FaceTracker(
+      model, find_faces,
+      _MIN_CONFIDENCE.value if find_faces is not None else 0.0)
+  tracker.start(start_boxes)
+  if source.kind == "image":
+    frames, total, fps = [media.read_image(source.path)], 1, 25.0
+  else:
+    video = media.Video(source)
+    frames, total, fps = video, video.frame_count, video.fps
+  if _MAX_FRAMES.value and source.kind != "image":
+    total = min(total or _MAX_FRAMES.value, _MAX_FRAMES.value)
+  writer = prediction_files.PredictionWriter(
+      _OUTPUT_DIR.value, source, model, fps, _ANNOTATE.value, _PTS.value)
+  progress = keras.utils.Progbar(total, unit_name="frame") if (
+      source.kind != "image") else None
+  for index, frame in enumerate(frames):
+    if _MAX_FRAMES.value and index >= _MAX_FRAMES.value:
+      break
+    if source.kind == "image":
+      tracker.start(start_boxes)  # images are independent
+    faces = tracker(frame)
+    writer.add(index, frame, faces)
+    if progress is not None:
+      progress.update(index + 1, [("faces", len(faces.boxes))])
+  return writer.close()
+
+
+def main(argv):
+  del argv
+  logging.set_verbosity(logging.WARNING)
+  errors = 0
+  try:
+    boxes = _parse_boxes(_BOXES.value) if _BOXES.value else None
+    detector = _DETECTOR.value
+    if detector == "auto":
+      detector = "none" if boxes is not None else "dlib"
+    if detector == "none" and boxes is None:
+      raise predictor.InputError("--detector=none needs --boxes")
+    find_faces = face_detection.HogFaceDetector() if (
+        detector == "dlib") else None
+    sources = media.sources(_INPUT.value)
+    model = predictor.ExportedModel(_MODEL.value)
+  except (ValueError, OSError, face_detection.FaceDetectorUnavailable) as e:
+    sys.exit(f"landmark1d-predict: error: {e}")
+  for source in sources:
+    try:
+      path = _process(source, model, find_faces, boxes)
+      print(f"{source.path}: landmarks written to {path}")
+    except (ValueError, OSError) as e:
+      errors += 1
+      print(f"landmark1d-predict: error: {e}", file=sys.stderr)
+  if errors:
+    sys.exit(1)
+
+
+def run():
+  """Console-script entry point."""
+  app.run(main)
+
+
+if __name__ == "__main__":
+  run()
