@@ -129,7 +129,30 @@ class LandmarkModule(tf.Module):
     return heatmaps.decode_outputs(outputs, self.crop_size, self.decoder,
                                    self.sigma, stacked)
 
+  def _check_crops(self, images, signature: str):
+    """Serving clients bypass the input signature's shape: check it here, so
+    a wrong crop size is named rather than failing deep inside the model."""
+    f = self.crop_size
+    with tf.control_dependencies([tf.debugging.assert_equal(
+        tf.shape(images)[1:], tf.constant([f, f, 3]),
+        message=f"{signature}: images must be uint8 face crops of shape "
+        f"(batch, {f}, {f}, 3)")]):
+      return tf.identity(images)
+
+  def _check_image(self, image, boxes, signature: str):
+    checks = [
+        tf.debugging.assert_equal(
+            tf.shape(image)[-1], 3,
+            message=f"{signature}: image must be uint8 (height, width, 3)"),
+        tf.debugging.assert_equal(
+            tf.shape(boxes)[-1], 4,
+            message=f"{signature}: boxes must be float32 (num_faces, 4) "
+            f"(x_min, y_min, x_max, y_max)")]
+    with tf.control_dependencies(checks):
+      return tf.identity(image), tf.identity(boxes)
+
   def _detect(self, images):
+    images = self._check_crops(images, "detect")
     x = tf.cast(images, tf.float32) / 255.0
     landmarks, confidence = self._decode(self.model(x, training=False), True)
     return {"landmarks": landmarks, "confidence": confidence}
@@ -138,6 +161,7 @@ class LandmarkModule(tf.Module):
     return coordinates.square_window(boxes, self.context, self.shift)
 
   def _detect_image(self, image, boxes):
+    image, boxes = self._check_image(image, boxes, "detect_image")
     windows = self._windows(boxes)
     crops = crop_faces(image, windows, self.crop_size) / 255.0
     landmarks, confidence = self._decode(self.model(crops, training=False),
@@ -158,9 +182,11 @@ class LandmarkModule(tf.Module):
     return result
 
   def _track_step(self, images, *states):
+    images = self._check_crops(images, "track_step")
     return self._step(tf.cast(images, tf.float32) / 255.0, states)
 
   def _track_step_image(self, image, boxes, *states):
+    image, boxes = self._check_image(image, boxes, "track_step_image")
     windows = self._windows(boxes)
     crops = crop_faces(image, windows, self.crop_size) / 255.0
     result = self._step(crops, states)

@@ -128,3 +128,21 @@ def test_unknown_decoder_is_rejected():
     export.LandmarkModule(model, head="1d", landmark_set="ibug68",
                           crop_size=F, heatmap_length=64, sigma=1.0,
                           decoder="median", context=1.4, shift=0.0)
+
+
+def test_wrong_input_shapes_are_named_by_the_signatures(tiny_exports):
+  sigs = tf.saved_model.load(tiny_exports["tracker"]).signatures
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=r"detect: images must be .* \(batch, 32, 32, 3\)"):
+    sigs["detect"](images=tf.zeros([1, 64, 64, 3], tf.uint8))
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match=r"detect_image: image must be uint8 \(height"):
+    sigs["detect_image"](image=tf.zeros([40, 40, 4], tf.uint8),
+                         boxes=tf.constant([[5.0, 5.0, 30.0, 30.0]]))
+  state = sigs["zero_state"](batch_size=tf.constant(1))
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match="track_step: images must be"):
+    sigs["track_step"](images=tf.zeros([1, 16, 16, 3], tf.uint8), **state)
+  with pytest.raises(tf.errors.InvalidArgumentError,
+                     match="expected to be a uint8 tensor"):
+    sigs["detect"](images=tf.zeros([1, 32, 32, 3], tf.float32))
