@@ -43,3 +43,13 @@ def tiny_exports(tmp_path_factory):
         shift=0.0, step_model=step_model)
     paths[name] = export.export(module, str(folder / name))
   return paths
+
+
+@pytest.fixture(scope="session")
+def mini_data_dir(tmp_path_factory):
+  """The mini synthetic datasets, built once per session (a few seconds)."""
+  import landmark1d_datasets  # pylint: disable=g-import-not-at-top
+  data_dir = str(tmp_path_factory.mktemp("tfds"))
+  for name in ("synthetic_faces/mini", "synthetic_faces/mini_video"):
+    landmark1d_datasets.prepare(name, data_dir)
+  return data_dir
