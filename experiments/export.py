@@ -1,7 +1,13 @@
 """Exports a trained workdir as a SavedModel (and optionally TFLite).
 
-  python -m experiments.export --workdir=runs/det1d --out=runs/det1d/saved_model
+  python -m experiments.export --workdir=runs/det1d --out=runs/det1d/saved_model \
+      --tflite=float32,float16
+
+TFLite files (the `detect` signature) go beside the SavedModel as
+`detect_<precision>.tflite`; int8 calibrates on 256 test-split crops.
 """
+
+import os
 
 from absl import app
 from absl import logging
@@ -10,11 +16,21 @@ from absl import flags
 from experiments import flags_common
 from landmark1d import experiment
 from landmark1d import heatmaps
+from landmark1d import lite
 
 _OUT = flags.DEFINE_string("out", None, "SavedModel directory (default: "
                            "<workdir>/saved_model).")
 _DECODER = flags.DEFINE_enum("decoder", None, heatmaps.DECODERS_1D,
                              "Decoder baked into the signatures.")
+_TFLITE = flags.DEFINE_list("tflite", [], "TFLite precisions to write too: "
+                            f"any of {', '.join(lite.PRECISIONS)}.")
+
+
+def _representative_crops(config, count: int = 256):
+  for batch in experiment.eval_batches(config, config.data.eval_splits[0],
+                                       count):
+    for image in batch["image"].numpy():
+      yield (image[None] * 255.0).round().astype("uint8")
 
 
 def main(argv):
@@ -26,6 +42,13 @@ def main(argv):
                            _OUT.value or f"{workdir}/saved_model",
                            decoder=_DECODER.value)
   print(f"SavedModel written to {path}")
+  for precision in _TFLITE.value:
+    crops = _representative_crops(config) if precision == "int8" else None
+    tflite = os.path.join(os.path.dirname(os.path.abspath(path)),
+                          f"detect_{precision}.tflite")
+    with open(tflite, "wb") as f:
+      f.write(lite.convert(path, precision, crops))
+    print(f"TFLite ({precision}) written to {tflite}")
 
 
 if __name__ == "__main__":

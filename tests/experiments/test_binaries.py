@@ -56,6 +56,19 @@ def test_train_evaluate_writes_tables_and_loss_drops(mini_data_dir, tmp_path):
   for name in ("test.json", "test.md", "test_ced.png"):
     assert os.path.exists(os.path.join(workdir, "eval", name))
   assert os.listdir(os.path.join(workdir, "train"))  # TensorBoard events
+  exported = subprocess.run(
+      [sys.executable, "-m", "experiments.export", f"--workdir={workdir}",
+       "--tflite=float32"], cwd=ROOT, env=_env(), capture_output=True,
+      text=True, timeout=600)
+  assert exported.returncode == 0, exported.stderr[-3000:]
+  from landmark1d import lite  # pylint: disable=g-import-not-at-top
+  saved = os.path.join(workdir, "saved_model")
+  crops = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), np.uint8)
+  tflite = lite.LiteDetector(os.path.join(workdir, "detect_float32.tflite"),
+                             lite.output_names(saved))(crops)
+  want = tf.saved_model.load(saved).signatures["detect"](
+      images=tf.constant(crops))["landmarks"]
+  np.testing.assert_allclose(tflite["landmarks"], want, atol=1e-3)
 
 
 def test_sigkill_then_resume_equals_an_uninterrupted_run(mini_data_dir,
