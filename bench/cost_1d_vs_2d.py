@@ -41,7 +41,7 @@ PAPER_GPU_BYTES = 32 * GB
 MODES = {
     # The paper's model (Section 5.1): F = 256, batch 10, 4 stacks x 256.
     "full": dict(input_size=256, batch=10, num_stacks=4, channels=256,
-                 depth=4, train_steps=2, latency_calls=3, clip=(2, 3),
+                 depth=4, train_steps=1, latency_calls=3, clip=(2, 3),
                  lengths_1d=(64, 256, 768), lengths_2d=(64, 128, 256),
                  tracker_lengths=(64, 128)),
     "reduced": dict(input_size=64, batch=2, num_stacks=1, channels=32,
