@@ -34,7 +34,10 @@ setuptools.setup(
     extras_require={
         # dlib-bin: prebuilt dlib, whose HOG face detector the predict CLI
         # uses; the tests run it on a real photo.
-        "test": ["pytest>=8", "dill", "dlib-bin", "ai-edge-litert"],
+        # face-recognition-models: dlib's 68-point shape predictor file, the
+        # speed benchmark's peer.
+        "test": ["pytest>=8", "dill", "dlib-bin", "face-recognition-models",
+                 "ai-edge-litert"],
         "tflite": ["ai-edge-litert"],
         "detect": ["dlib-bin"],
     },
