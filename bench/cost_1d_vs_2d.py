@@ -40,12 +40,15 @@ GB = 1024 ** 3
 PAPER_GPU_BYTES = 32 * GB
 MODES = {
     # The paper's model (Section 5.1): F = 256, batch 10, 4 stacks x 256.
+    # FLOPs of these come from `python -m experiments.model_summary` (the
+    # profiler takes minutes on the 4-stack graphs).
     "full": dict(input_size=256, batch=10, num_stacks=4, channels=256,
-                 depth=4, train_steps=1, latency_calls=3, clip=(2, 3),
-                 lengths_1d=(64, 256, 768), lengths_2d=(64, 128, 256),
+                 depth=4, train_steps=1, latency_calls=2, clip=(2, 3),
+                 flops=False, lengths_1d=(64, 768), lengths_2d=(64, 128, 256),
                  tracker_lengths=(64, 128)),
     "reduced": dict(input_size=64, batch=2, num_stacks=1, channels=32,
                     depth=2, train_steps=1, latency_calls=1, clip=(1, 2),
+                    flops=True,
                     lengths_1d=(16, 32), lengths_2d=(16, 32),
                     tracker_lengths=(16,)),
 }
@@ -81,6 +84,7 @@ def measure(row: dict) -> dict:
   from landmark1d import losses  # pylint: disable=g-import-not-at-top
   from landmark1d import model_summary  # pylint: disable=g-import-not-at-top
   from landmark1d import models  # pylint: disable=g-import-not-at-top
+  from landmark1d import training  # pylint: disable=g-import-not-at-top
   f, n, length, head = row["input_size"], 68, row["L"], row["head"]
   detector = models.build_detector(
       head, num_landmarks=n, heatmap_length=length, input_size=f,
@@ -98,18 +102,14 @@ def measure(row: dict) -> dict:
     model = detector
     images = tf.random.uniform([row["batch"], f, f, 3])
     batch = _targets(head, [row["batch"]], n, length)
-    result["gflops_per_image"] = model_summary.count_flops(
-        model, (1, f, f, 3)) / 1e9
-  loss_fn = losses.for_head(head)
-  optimizer = keras.optimizers.Adam(1e-4)
-
-  @tf.function
-  def train_step():
-    with tf.GradientTape() as tape:
-      loss = tf.reduce_mean(loss_fn(model(images, training=True), batch))
-    grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip(grads, model.trainable_variables))
-    return loss
+    if row["flops"]:
+      result["gflops_per_image"] = model_summary.count_flops(
+          model, (1, f, f, 3)) / 1e9
+  batch["image"] = images
+  step = tf.function(training.gradient_step(
+      model, keras.optimizers.Adam(1e-4), losses.for_head(head),
+      len(images)))
+  train_step = lambda: step(batch)
 
   gpu = bool(tf.config.list_physical_devices("GPU"))
   result["rss_after_build_bytes"] = _status_kb("VmRSS") * 1024
@@ -151,7 +151,7 @@ def rows_for(mode: str) -> list:
   s = MODES[mode]
   common = {k: s[k] for k in ("input_size", "batch", "num_stacks", "channels",
                               "depth", "train_steps", "latency_calls",
-                              "clip")}
+                              "clip", "flops")}
   rows = [dict(common, head="1d", L=n, tracker=False)
           for n in s["lengths_1d"]]
   rows += [dict(common, head="2d", L=n, tracker=False)
@@ -218,7 +218,10 @@ def run(mode: str, out: str) -> dict:
       print(f"== {row['head']} L={row['L']}"
             f"{' tracker' if row['tracker'] else ''}", flush=True)
       row.update(_run_child(row))
+      print(json.dumps(row), flush=True)
     rows.append(row)
+    # Kept after every row: a killed benchmark keeps what it measured.
+    cli.write_json({"mode": mode, "rows": rows}, out, NAME)
   results = {"mode": mode, "settings": MODES[mode], "cpu_count": os.cpu_count(),
              "rows": rows, "fits": {}, "ratios_2d_over_1d": {}}
   for head in ("1d", "2d"):
@@ -243,7 +246,8 @@ def run(mode: str, out: str) -> dict:
       results["ratios_2d_over_1d"][str(length)] = {
           key: two[key] / one[key] for key in (
               "peak_rss_bytes", "training_extra_bytes", "train_step_seconds",
-              "latency_batch1_seconds", "output_values", "gflops_per_image")}
+              "latency_batch1_seconds", "output_values", "gflops_per_image")
+          if key in one and key in two}
   s = MODES[mode]
   best_1d = detectors.get(("1d", max(s["lengths_1d"])))
   low_2d = detectors.get(("2d", min(s["lengths_2d"])))

@@ -154,6 +154,34 @@ def _format_eta(seconds: float) -> str:
   return f"{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
+def gradient_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
+                  loss_fn: Callable[[dict, dict], tf.Tensor],
+                  global_batch_size: int) -> Callable[[dict], tf.Tensor]:
+  """One optimizer update on one replica's batch.
+
+  Args:
+    model: maps `batch["image"]` to a dict of outputs.
+    optimizer: a Keras optimizer (a LossScaleOptimizer scales the loss).
+    loss_fn: `(outputs, batch) -> (per_replica_batch,)` per-example losses.
+    global_batch_size: the loss is the sum over the replica's examples
+      divided by this, so replicas' losses add up to the global mean.
+
+  Returns:
+    `batch -> loss`, to be called inside `strategy.run` or a tf.function.
+  """
+  def step(batch):
+    with tf.GradientTape() as tape:
+      per_example = loss_fn(model(batch["image"], training=True), batch)
+      loss = tf.nn.compute_average_loss(per_example,
+                                        global_batch_size=global_batch_size)
+      scaled = optimizer.scale_loss(loss)  # identity unless loss scaling
+    variables = model.trainable_variables
+    grads = tape.gradient(scaled, variables)
+    optimizer.apply_gradients(zip(grads, variables))
+    return loss
+  return step
+
+
 def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
           optimizer: keras.optimizers.Optimizer,
           loss_fn: Callable[[dict, dict], tf.Tensor],
@@ -217,17 +245,7 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
   iterator = iter(dataset)
   global_batch = settings.global_batch_size
 
-  def replica_step(batch):
-    with tf.GradientTape() as tape:
-      outputs = model(batch["image"], training=True)
-      per_example = loss_fn(outputs, batch)
-      loss = tf.nn.compute_average_loss(per_example,
-                                        global_batch_size=global_batch)
-      scaled = optimizer.scale_loss(loss)  # identity unless loss scaling
-    variables = model.trainable_variables
-    grads = tape.gradient(scaled, variables)
-    optimizer.apply_gradients(zip(grads, variables))
-    return loss
+  replica_step = gradient_step(model, optimizer, loss_fn, global_batch)
 
   @tf.function(jit_compile=settings.jit_compile)
   def train_step(batch):
