@@ -174,14 +174,14 @@ def _summary_hook(config, model, workdir, log):
   """TensorBoard scalars, example images and a quick validation NRMSE."""
   writer = tf.summary.create_file_writer(os.path.join(workdir, "train"))
   train_cfg = config.train
-  preview = None
+  validation = None
 
-  def preview_batch():
-    nonlocal preview
-    if preview is None:
-      preview = next(iter(eval_batches(config, config.data.eval_splits[0],
-                                        train_cfg.eval_examples)))
-    return preview
+  def validation_batches():
+    nonlocal validation
+    if validation is None:  # read once: the same images at every step
+      validation = list(eval_batches(config, config.data.eval_splits[0],
+                                     train_cfg.eval_examples))
+    return validation
 
   def hook(step, loss):
     with writer.as_default(step=step):
@@ -191,17 +191,19 @@ def _summary_hook(config, model, workdir, log):
                    step % train_cfg.image_summary_every == 0)
       if not (due_eval or due_image) or is_tracker(config):
         return
-      batch = preview_batch()
-      outputs = model(batch["image"], training=False)
-      pred, _ = decode(outputs, config, config.eval.decoder, True)
+      batches = validation_batches() if due_eval else validation_batches()[:1]
+      preds = [decode(model(b["image"], training=False), config,
+                      config.eval.decoder, True)[0] for b in batches]
+      batch, pred = batches[0], preds[0]
       if due_eval:
-        err = np.linalg.norm(pred - batch["landmarks"], axis=-1)
+        truth = np.concatenate([b["landmarks"].numpy() for b in batches])
         norm = metrics.normalizing_distance(
-            batch["landmarks"].numpy(), config.data.landmark_set,
-            config.data.normalization,
-            batch["box_size"].numpy() if "box_size" in batch else None)
-        nrmse = float(np.mean(np.sum(err * batch["mask"], -1) /
-                              np.maximum(np.sum(batch["mask"], -1), 1) / norm))
+            truth, config.data.landmark_set, config.data.normalization,
+            np.concatenate([b["box_size"].numpy() for b in batches])
+            if "box_size" in batch else None)
+        nrmse = float(np.mean(metrics.nrmse(
+            np.concatenate(preds), truth, norm,
+            np.concatenate([b["mask"].numpy() for b in batches]) > 0)))
         tf.summary.scalar("val_nrmse_percent", 100 * nrmse)
         log(f"step {step}: validation NRMSE {100 * nrmse:.2f}% on "
             f"{len(norm)} images")

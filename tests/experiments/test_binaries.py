@@ -44,13 +44,17 @@ def test_train_evaluate_writes_tables_and_loss_drops(mini_data_dir, tmp_path):
   out = subprocess.run(
       _args(mini_data_dir, workdir, "synthetic_det1d_smoke",
             "--set=train.steps=12", "--set=train.learning_rate=0.003",
-            "--set=train.log_every=1"),
+            "--set=train.log_every=1", "--set=train.eval_examples=16"),
       cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600)
   assert out.returncode == 0, out.stderr[-3000:]
   losses = [float(line.split("loss ")[1].split()[0])
             for line in out.stdout.splitlines() if line.startswith("step ")
             and "loss" in line]
   assert len(losses) == 12 and np.mean(losses[-3:]) < np.mean(losses[:3])
+  # Validation scores all eval_examples, over two eval batches of 8.
+  assert "validation NRMSE" in out.stdout
+  assert all(line.endswith("on 16 images") for line in out.stdout.splitlines()
+             if "validation NRMSE" in line)
   summary = json.load(open(os.path.join(workdir, "eval", "summary.json")))
   assert summary["test"]["images"] == 16  # the tiny test split
   for name in ("test.json", "test.md", "test_ced.png"):
