@@ -291,7 +291,7 @@ def _ids(batch, key):
           for v in batch[key].numpy()]
 
 
-def _collect(config, split, predictors: dict, max_examples) -> dict:
+def collect(config, split, predictors: dict, max_examples=0) -> dict:
   """One pass over a split, each `predict(batch) -> crop landmarks (B, N, 2)`.
 
   Returns:
@@ -314,6 +314,17 @@ def _collect(config, split, predictors: dict, max_examples) -> dict:
           landmarks=np.asarray(image_pred), **ids))
   return {name: evaluation.Predictions.concatenate(p)
           for name, p in parts.items()}
+
+
+def score(config: configs.ExperimentConfig,
+          predictions: evaluation.Predictions) -> evaluation.SplitScores:
+  """Scores predictions with the config's landmark set, normalisation,
+  subset and thresholds."""
+  data = config.data
+  return evaluation.score(predictions, landmark_set=data.landmark_set,
+                          normalization=data.normalization,
+                          eval_subset=data.eval_subset,
+                          thresholds=config.eval.thresholds)
 
 
 def _detector_predict(model, config, decoder):
@@ -378,17 +389,13 @@ def evaluate(config: configs.ExperimentConfig, workdir: str, *,
   data = config.data
   results, summary = {}, {"decoder": decoder}
   for split in (splits or data.eval_splits):
-    collected = _collect(config, split, {
+    collected = collect(config, split, {
         "model": predict,
         "baseline": lambda b: np.broadcast_to(
             mean, (len(b["image"]), *mean.shape)).astype(np.float32),
     }, config.eval.max_examples)
     preds, base = collected["model"], collected["baseline"]
-    kwargs = dict(landmark_set=data.landmark_set,
-                  normalization=data.normalization,
-                  eval_subset=data.eval_subset, thresholds=config.eval.thresholds)
-    scores = evaluation.score(preds, **kwargs)
-    baseline = evaluation.score(base, **kwargs)
+    scores, baseline = score(config, preds), score(config, base)
     table = evaluation.write_split(workdir, split, scores, baseline,
                                    config.eval.thresholds)
     if preds.video_ids is not None:
