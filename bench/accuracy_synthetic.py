@@ -45,7 +45,11 @@ RUNS = {
              "synthetic_det1d_L64", "synthetic_det1d_L192",
              "synthetic_det2d_L32", "synthetic_det2d_L64",
              "synthetic_det1d_gamma0.0", "synthetic_trk1d",
-             "synthetic_trk1d_lambda0"],
+             "synthetic_trk1d_lambda0",
+             # After 800 steps the 2D head is still on the all-zero plateau
+             # of the L2 loss; this one trains on (resuming the 800-step run
+             # when its checkpoints are copied to the new workdir).
+             "synthetic_det2d_L32@2400"],
     "reduced": ["synthetic_det1d_L16_smoke", "synthetic_det2d_L16_smoke",
                 "synthetic_trk1d_smoke"],
 }
@@ -54,19 +58,22 @@ RUNS = {
 def run_config(name: str, workdir: str, data_dir: str) -> dict:
   """Trains and evaluates one named config unless already done.
 
+  `name@steps` trains the config for `steps` steps instead of the default.
+
   Returns:
     The run's row: config name, head, L, L/F, gamma, lambda, steps, seed,
     test NRMSE (%), mean-shape NRMSE (%), jitter (%, trackers).
   """
-  config = registry.get(name)
+  config_name, _, steps = name.partition("@")
+  config = registry.get(config_name)
   overrides = [f"data.data_dir={os.path.abspath(data_dir)}"]
   if name.endswith("_smoke"):
     # The mini builds (64 px, a few dozen images) are seconds to make.
     video = experiment.is_tracker(config)
     overrides.append("data.dataset=synthetic_faces/"
                      + ("mini_video" if video else "mini"))
-  elif not experiment.is_tracker(config):
-    overrides.append(f"train.steps={DETECTOR_STEPS}")
+  elif steps or not experiment.is_tracker(config):
+    overrides.append(f"train.steps={steps or DETECTOR_STEPS}")
   config = configs.override(config, overrides).validate()
   summary_path = os.path.join(workdir, "eval", "summary.json")
   if not os.path.exists(summary_path):
@@ -99,10 +106,14 @@ def plot(rows: list, path: str):
   detectors = [r for r in rows if r["lambda"] is None]
   for head, marker in (("1d", "o-"), ("2d", "s--")):
     points = sorted((r["L_over_F"], r["nrmse_percent"]) for r in detectors
-                    if r["head"] == head and (head == "2d" or
-                                              r["gamma"] == 0.3))
+                    if r["head"] == head and "@" not in r["config"] and (
+                        head == "2d" or r["gamma"] == 0.3))
     if points:
       axes[0].plot(*zip(*points), marker, label=f"{head.upper()} heatmaps")
+  for r in detectors:
+    if "@" in r["config"]:
+      axes[0].plot(r["L_over_F"], r["nrmse_percent"], "k*",
+                   label=f"{r['head'].upper()}, {r['steps']} steps")
   axes[0].set(xlabel="L / F", ylabel="test NRMSE (%)",
               title="error vs heatmap length (argmax)")
   axes[0].legend()
