@@ -44,13 +44,14 @@ MODES = {
     # profiler takes minutes on the 4-stack graphs).
     "full": dict(input_size=256, batch=10, num_stacks=4, channels=256,
                  depth=4, train_steps=1, latency_calls=2, clip=(2, 3),
-                 flops=False, lengths_1d=(64, 768), lengths_2d=(64, 128, 256),
-                 tracker_lengths=(64, 128)),
+                 flops=False, lengths_1d=(64, 768), lengths_2d=(64, 128),
+                 tracker_lengths=(64, 128), projected_lengths=(
+                     64, 128, 256, 384, 512, 640, 768)),
     "reduced": dict(input_size=64, batch=2, num_stacks=1, channels=32,
                     depth=2, train_steps=1, latency_calls=1, clip=(1, 2),
                     flops=True,
                     lengths_1d=(16, 32), lengths_2d=(16, 32),
-                    tracker_lengths=(16,)),
+                    tracker_lengths=(16,), projected_lengths=(16, 32, 64)),
 }
 
 
@@ -146,12 +147,16 @@ def measure(row: dict) -> dict:
 # Parent: the table, fits and plot.
 
 
+# What describes a row's configuration (the rest of a row is its results).
+SETTING_KEYS = ("input_size", "batch", "num_stacks", "channels", "depth",
+                "train_steps", "latency_calls", "clip", "flops")
+ROW_KEYS = ("head", "L", "tracker")
+
+
 def rows_for(mode: str) -> list:
   """The configurations of a mode, trackers last."""
   s = MODES[mode]
-  common = {k: s[k] for k in ("input_size", "batch", "num_stacks", "channels",
-                              "depth", "train_steps", "latency_calls",
-                              "clip", "flops")}
+  common = {k: s[k] for k in SETTING_KEYS}
   rows = [dict(common, head="1d", L=n, tracker=False)
           for n in s["lengths_1d"]]
   rows += [dict(common, head="2d", L=n, tracker=False)
@@ -206,10 +211,30 @@ def _projected(rows, head, tracker, length):
   return a + b * float(growth(head, length))
 
 
+def _measured_rows(out: str) -> dict:
+  """Rows an earlier run wrote to `out`, keyed by their configuration."""
+  path = os.path.join(out, f"{NAME}.json")
+  if not os.path.exists(path):
+    return {}
+  with open(path, encoding="utf-8") as f:
+    rows = json.load(f)["rows"]
+  measured = {}
+  for row in rows:
+    if "peak_rss_bytes" in row:
+      config = {k: row[k] for k in SETTING_KEYS + ROW_KEYS}
+      measured[json.dumps(config, sort_keys=True)] = row
+  return measured
+
+
 def run(mode: str, out: str) -> dict:
   """Measures every configuration of `mode`; writes JSON and PNG."""
+  done = _measured_rows(out)
   rows = []
   for row in rows_for(mode):
+    key = json.dumps(row, sort_keys=True)
+    if key in done:  # measured by an earlier, killed run of the same mode
+      rows.append(done[key])
+      continue
     estimate = _projected(rows, row["head"], row["tracker"], row["L"])
     if estimate is not None and estimate > 0.8 * available_bytes():
       row.update(skipped=f"projected {estimate / GB:.1f} GB exceeds 80 % of "
@@ -238,6 +263,14 @@ def run(mode: str, out: str) -> dict:
     fit = results["fits"]["2d"]
     results["fits"]["2d"]["L_at_32GB"] = float(np.sqrt(
         max(PAPER_GPU_BYTES - fit["a"], 0) / fit["b"]))
+  if len(results["fits"]) == 2:
+    projected = {}
+    for length in MODES[mode]["projected_lengths"]:
+      one, two = (results["fits"][h]["a"] + results["fits"][h]["b"]
+                  * float(growth(h, length)) for h in ("1d", "2d"))
+      projected[str(length)] = {"1d_bytes": one, "2d_bytes": two,
+                                "ratio_2d_over_1d": two / one}
+    results["projected_peak_memory"] = projected
   detectors = {(r["head"], r["L"]): r for r in rows
                if not r["tracker"] and "peak_rss_bytes" in r}
   for (head, length), two in detectors.items():

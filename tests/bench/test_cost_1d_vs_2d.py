@@ -16,7 +16,7 @@ def test_fit_recovers_a_line_and_growth_is_linear_in_l_or_l_squared():
 
 
 def test_reduced_run_measures_every_row_and_reports_closed_form_sizes(
-    tmp_path):
+    tmp_path, monkeypatch):
   results = cost_1d_vs_2d.run("reduced", str(tmp_path))
   written = json.loads((tmp_path / "cost_1d_vs_2d.json").read_text())
   assert written["rows"] == json.loads(json.dumps(results["rows"]))
@@ -35,3 +35,14 @@ def test_reduced_run_measures_every_row_and_reports_closed_form_sizes(
   for length, ratio in results["ratios_2d_over_1d"].items():
     assert np.isclose(ratio["output_values"], int(length) / 2)
   assert results["targets"]["L_1d"] == 32 and results["targets"]["L_2d"] == 16
+  projected = results["projected_peak_memory"]["64"]
+  assert np.isclose(projected["ratio_2d_over_1d"],
+                    projected["2d_bytes"] / projected["1d_bytes"])
+
+  def no_measuring(row):
+    raise AssertionError(f"measured again: {row}")
+
+  # A second run (e.g. after a kill) reuses every measured row.
+  monkeypatch.setattr(cost_1d_vs_2d, "_run_child", no_measuring)
+  again = cost_1d_vs_2d.run("reduced", str(tmp_path))
+  assert again["rows"] == json.loads(json.dumps(results["rows"]))
