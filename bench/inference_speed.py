@@ -1,13 +1,14 @@
 """CPU inference speed: faces per second, ours beside dlib's shape predictor.
 
-Each 1D detector (random weights: speed does not depend on their values) is
+Each detector (random weights: speed does not depend on their values) is
 timed through three runtimes on the same uint8 face crops, at batch 1 and
 batch 16:
 - Keras: the model in a `tf.function` (heatmaps out, no decoding);
 - SavedModel: the exported `detect` signature (decoding included);
 - TFLite: that signature converted to float32, run by ai-edge-litert.
 Configurations: the paper's 4-stack and a 1-stack model at F = 256, L = 768
-(256 channels), and `synthetic_det1d`'s architecture (F = 64, 1 stack x 64
+(256 channels), the 4-stack backbone with FAN's 2D head at L = 64 (the
+latency target: 1D at L = 768 within 1.2x of it), and `synthetic_det1d`'s architecture (F = 64, 1 stack x 64
 channels, L = 192), the lite model whose accuracy the README's main job
 measures. The peer, in the same run and on the same crops: dlib's 68-point
 shape predictor (`dlib-bin`, model file from `face-recognition-models`),
@@ -38,6 +39,11 @@ MODES = {
         "paper_4stack_F256_L768": dict(input_size=256, num_stacks=4,
                                        channels=256, hourglass_depth=4,
                                        heatmap_length=768),
+        # The same backbone with FAN's 2D head: the latency target's peer.
+        "paper_4stack_F256_2D_L64": dict(head="2d", input_size=256,
+                                         num_stacks=4, channels=256,
+                                         hourglass_depth=4,
+                                         heatmap_length=64),
         "1stack_F256_L768": dict(input_size=256, num_stacks=1, channels=256,
                                  hourglass_depth=4, heatmap_length=768),
         "lite_synthetic_det1d_F64_L192": dict(
@@ -65,20 +71,22 @@ def faces_per_second(call, crops: np.ndarray, seconds: float) -> float:
 
 def _runtimes(spec: dict, folder: str) -> dict:
   """`{runtime: crops -> landmarks}` for one architecture."""
-  f = spec["input_size"]
-  model = models.build_detector("1d", num_landmarks=68, **spec)
+  spec = dict(spec)
+  head, f = spec.pop("head", "1d"), spec["input_size"]
+  model = models.build_detector(head, num_landmarks=68, **spec)
   module = export.LandmarkModule(
-      model, head="1d", landmark_set="ibug68", crop_size=f,
+      model, head=head, landmark_set="ibug68", crop_size=f,
       heatmap_length=spec["heatmap_length"], sigma=f / 64, decoder="argmax",
       context=1.4, shift=0.0)
   path = export.export(module, os.path.join(folder, "saved_model"))
   keras_fn = tf.function(lambda x: model(tf.cast(x, tf.float32) / 255.0,
                                          training=False))
+  first = "hx" if head == "1d" else "heatmap"
   detect = tf.saved_model.load(path).signatures["detect"]
   tflite = lite.LiteDetector(lite.convert(path, "float32"),
                              lite.output_names(path))
   return {
-      "keras": lambda x: keras_fn(x)["hx"].numpy(),
+      "keras": lambda x: keras_fn(x)[first].numpy(),
       "saved_model": lambda x: detect(images=tf.constant(x))[
           "landmarks"].numpy(),
       "tflite_float32": lambda x: tflite(x)["landmarks"],
@@ -129,10 +137,30 @@ def run(mode: str, out: str) -> dict:
     crops = rng.integers(0, 256, (1, 256, 256, 3), dtype=np.uint8)
     results["faces_per_s"]["dlib_shape_predictor/batch1"] = faces_per_second(
         peer, crops, s["seconds"])
+  results["targets"] = targets(results["faces_per_s"])
   results["load_average_after"] = list(os.getloadavg())
   cli.write_json(results, out, NAME)
   plot(results, os.path.join(out, f"{NAME}.png"))
   return results
+
+
+def targets(rates: dict) -> dict:
+  """The issue's two speed targets, from the measured rates (full mode)."""
+  out = {}
+  one, two = "paper_4stack_F256_L768", "paper_4stack_F256_2D_L64"
+  for runtime in ("keras", "saved_model", "tflite_float32"):
+    a, b = rates.get(f"{one}/{runtime}/batch1"), rates.get(
+        f"{two}/{runtime}/batch1")
+    if a and b:  # latency ratio = inverse rate ratio
+      out[f"latency_1d_L768_over_2d_L64_{runtime}"] = b / a
+  # Serving runtimes only: the Keras rate has no decoding.
+  lite = {k: v for k, v in rates.items() if k.startswith("lite_")
+          and ("/saved_model/" in k or "/tflite_" in k)}
+  if lite:
+    best = max(lite, key=lite.get)
+    out["lite_best"] = {"runtime": best, "faces_per_s": lite[best],
+                        "target": TARGET_FACES_PER_S}
+  return out
 
 
 def plot(results: dict, path: str):

@@ -31,3 +31,15 @@ def test_reduced_run_writes_a_rate_for_every_runtime_batch_and_the_peer(
   assert all(rate > 0 for rate in results["faces_per_s"].values())
   assert results["peer"].startswith("dlib")
   assert (tmp_path / "inference_speed.png").stat().st_size > 0
+
+
+def test_targets_read_latency_as_inverse_rates_and_pick_the_best_lite():
+  rates = {"paper_4stack_F256_L768/keras/batch1": 2.0,
+           "paper_4stack_F256_2D_L64/keras/batch1": 2.5,
+           "lite_x/saved_model/batch16": 30.0,
+           "lite_x/tflite_float32/batch1": 40.0,
+           "lite_x/keras/batch16": 90.0}
+  out = inference_speed.targets(rates)
+  # 1D at 2 faces/s takes 0.5 s, 2D at 2.5 faces/s 0.4 s: ratio 1.25.
+  assert out["latency_1d_L768_over_2d_L64_keras"] == 1.25
+  assert out["lite_best"]["runtime"] == "lite_x/tflite_float32/batch1"
