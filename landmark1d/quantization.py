@@ -11,7 +11,10 @@ For a landmark whose fractional position is uniform within a bin (step s = F/L),
 the error vector is uniform on a square of side s; its length E has
   floor:   max sqrt(2) s,       mean s (sqrt(2) + asinh(1)) / 3   (corner of the square)
   nearest: max sqrt(2) s / 2,   mean s (sqrt(2) + asinh(1)) / 6   (centre of the square)
-the classical mean distances from a unit square's corner and centre.
+the classical mean distances from a unit square's corner and centre, and
+E[E^2] = 2 s^2 / 3 (floor) or s^2 / 6 (nearest), which gives its spread.
+`decoding_errors` measures the same on noise-free 1D (eq. 12) or 2D (eq. 2)
+targets with any decoder of `landmark1d.heatmaps`.
 """
 
 from __future__ import annotations
@@ -75,30 +78,90 @@ def expected_argmax_error(crop_size: float, length: int,
   return _MEAN_CORNER_DISTANCE * step * (1.0 if rounding == "floor" else 0.5)
 
 
-def decoding_errors(crop_size: int, length: int, sigma: float, method: str,
-                    num_points: int = 2000, seed: int = 0) -> np.ndarray:
-  """Encodes random sub-pixel landmarks to 1D targets and decodes them again.
+def argmax_error_std(crop_size: float, length: int,
+                     rounding: str = "nearest") -> float:
+  """Standard deviation of E over landmarks uniform within heatmap bins.
 
-  Landmarks are drawn uniformly at least 4 sigma inside the crop, so the
-  Gaussian is not cut by the border.
+  E^2 is the sum of two independent squared offsets, uniform on [0, s)
+  (floor) or [-s/2, s/2) (nearest), so E[E^2] = 2 s^2 / 3 or s^2 / 6; the
+  variance is that minus the squared mean of `expected_argmax_error`.
+  """
+  mean = expected_argmax_error(crop_size, length, rounding)
+  step = _step(crop_size, length)
+  second_moment = step * step * (2.0 / 3.0 if rounding == "floor" else
+                                 1.0 / 6.0)
+  return math.sqrt(second_moment - mean * mean)
+
+
+TARGETS = ("1d", "2d")
+# 2D targets of 2000 landmarks at L = 768 would take 4.7 GB at once.
+_CHUNK_VALUES = 2 ** 24
+
+
+def sample_landmarks(crop_size: int, length: int, sigma: float,
+                     num_points: int, seed: int = 0) -> np.ndarray:
+  """Random sub-pixel landmarks, uniform within heatmap bins.
+
+  They lie at least 4 sigma inside the crop, so no Gaussian is cut by the
+  border, in a span of a whole number of bins on each axis, so the offset
+  from the nearest bin centre is exactly uniform (the closed forms' model).
+
+  Returns:
+    `(num_points, 1, 2)` float32 crop coordinates `(x, y)`.
+  """
+  step = _step(crop_size, length)
+  margin = 4.0 * sigma
+  bins = math.floor((crop_size - 1 - 2 * margin) / step)
+  if bins < 1:
+    raise ValueError(f"crop_size {crop_size} leaves no whole heatmap bin "
+                     f"(L = {length}) 4 sigma = {margin:g} px from its border")
+  rng = np.random.default_rng(seed)
+  return rng.uniform(margin, margin + bins * step,
+                     size=(num_points, 1, 2)).astype(np.float32)
+
+
+def decoding_errors(crop_size: int, length: int, sigma: float, method: str,
+                    num_points: int = 2000, seed: int = 0,
+                    target: str = "1d") -> np.ndarray:
+  """Encodes random sub-pixel landmarks as noise-free targets, decodes them.
+
+  Args:
+    crop_size: crop side F.
+    length: heatmap length L.
+    sigma: target sigma in crop pixels.
+    method: a decoder of `landmark1d.heatmaps` ("argmax", "dark", ...).
+    num_points: landmarks drawn by `sample_landmarks`.
+    seed: their seed.
+    target: "1d" (eq. 12, `encode_1d` / `decode_1d`) or "2d" (eq. 2).
 
   Returns:
     `(num_points,)` Euclidean decoding errors in crop pixels.
   """
-  margin = 4.0 * sigma
-  if crop_size <= 2 * margin:
-    raise ValueError(f"crop_size {crop_size} leaves no room for sigma {sigma}")
-  rng = np.random.default_rng(seed)
-  points = rng.uniform(margin, crop_size - 1 - margin,
-                       size=(num_points, 1, 2)).astype(np.float32)
-  hx, hy, _ = heatmaps.encode_1d(points, crop_size, length, sigma)
-  decoded, _ = heatmaps.decode_1d(hx, hy, crop_size, method, sigma=sigma)
-  return np.linalg.norm(decoded.numpy() - points, axis=-1)[:, 0]
+  if target not in TARGETS:
+    raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+  points = sample_landmarks(crop_size, length, sigma, num_points, seed)
+  per_point = length * length if target == "2d" else 2 * length
+  chunk = max(1, _CHUNK_VALUES // per_point)
+  decoded = []
+  for i in range(0, num_points, chunk):
+    part = points[i:i + chunk]
+    if target == "1d":
+      hx, hy, _ = heatmaps.encode_1d(part, crop_size, length, sigma)
+      out, _ = heatmaps.decode_1d(hx, hy, crop_size, method, sigma=sigma)
+    else:
+      h, _ = heatmaps.encode_2d(part, crop_size, length, sigma)
+      out, _ = heatmaps.decode_2d(h, crop_size, method, sigma=sigma)
+    decoded.append(out.numpy())
+  return np.linalg.norm(np.concatenate(decoded) - points, axis=-1)[:, 0]
 
 
 @dataclasses.dataclass(frozen=True)
 class QuantizationRow:
-  """One line of the quantization table, errors in crop pixels."""
+  """One line of the quantization table, errors in crop pixels.
+
+  `measured[target][method]` holds the `mean` and `max` decoding error over
+  the sampled landmarks.
+  """
   length: int
   ratio: float
   paper_example: float
@@ -106,6 +169,7 @@ class QuantizationRow:
   mean_floor: float
   bound_nearest: float
   mean_nearest: float
+  std_nearest: float
   measured: dict
 
 
@@ -114,12 +178,19 @@ PAPER_EXAMPLE_POINT = (142.84, 188.72)
 
 
 def analysis(crop_size: int, lengths, sigma: float, methods=("argmax",),
-             num_points: int = 2000, seed: int = 0) -> list[QuantizationRow]:
-  """Analytic and measured decoding error for each heatmap length."""
+             num_points: int = 2000, seed: int = 0,
+             targets=("1d",)) -> list[QuantizationRow]:
+  """Closed forms and measured decoding errors for each heatmap length."""
   rows = []
   for length in lengths:
-    measured = {m: float(np.mean(decoding_errors(
-        crop_size, length, sigma, m, num_points, seed))) for m in methods}
+    measured = {}
+    for target in targets:
+      measured[target] = {}
+      for method in methods:
+        errors = decoding_errors(crop_size, length, sigma, method, num_points,
+                                 seed, target)
+        measured[target][method] = {"mean": float(np.mean(errors)),
+                                    "max": float(np.max(errors))}
     rows.append(QuantizationRow(
         length=length,
         ratio=length / crop_size,
@@ -129,21 +200,28 @@ def analysis(crop_size: int, lengths, sigma: float, methods=("argmax",),
         mean_floor=expected_argmax_error(crop_size, length, "floor"),
         bound_nearest=max_argmax_error(crop_size, length, "nearest"),
         mean_nearest=expected_argmax_error(crop_size, length, "nearest"),
+        std_nearest=argmax_error_std(crop_size, length, "nearest"),
         measured=measured))
   return rows
 
 
 def to_markdown(rows: list[QuantizationRow]) -> str:
-  methods = list(rows[0].measured) if rows else []
+  """Closed forms, then measured mean E per target and decoder, and the
+  measured max E of argmax beside its bound."""
+  measured = [(t, m) for t in rows[0].measured for m in rows[0].measured[t]
+              ] if rows else []
   header = ["L", "L/F", "E paper example (eq. 5)", "max E floor",
             "mean E floor", "max E nearest", "mean E nearest"]
-  header += [f"measured mean E ({m})" for m in methods]
+  header += [f"mean E {t} {m}" for t, m in measured]
+  header += [f"max E {t} argmax" for t, m in measured if m == "argmax"]
   lines = ["| " + " | ".join(header) + " |",
            "|" + "---|" * len(header)]
   for r in rows:
     cells = [str(r.length), f"{r.ratio:g}", f"{r.paper_example:.2f}",
              f"{r.bound_floor:.3f}", f"{r.mean_floor:.3f}",
              f"{r.bound_nearest:.3f}", f"{r.mean_nearest:.3f}"]
-    cells += [f"{r.measured[m]:.4f}" for m in methods]
+    cells += [f"{r.measured[t][m]['mean']:.3g}" for t, m in measured]
+    cells += [f"{r.measured[t][m]['max']:.3f}" for t, m in measured
+              if m == "argmax"]
     lines.append("| " + " | ".join(cells) + " |")
   return "\n".join(lines)
