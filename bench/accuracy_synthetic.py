@@ -37,17 +37,6 @@ from experiments import configs as registry
 from landmark1d import configs
 from landmark1d import experiment
 
-_WORKDIR = flags.DEFINE_string("workdir", "runs/accuracy",
-                               "Parent folder of the runs' workdirs.")
-_DATA_DIR = flags.DEFINE_string("data_dir", "runs/tensorflow_datasets",
-                                "tfds data_dir for the synthetic sets.")
-_RUNS = flags.DEFINE_list("runs", None, "Only these runs of --mode (default: "
-                          "all of them).")
-_OVERRIDES = flags.DEFINE_multi_string(
-    "override", [], "'section.field=value' applied to every run after the "
-    "benchmark's own settings, e.g. --override=train.steps=400; recorded in "
-    "the JSON.")
-
 NAME = "accuracy_synthetic"
 DETECTOR_STEPS = 800  # the README main job's length (3 steps/s on 2 cores)
 RUNS = {
@@ -239,8 +228,8 @@ def run(mode: str, out: str, workdir: str, data_dir: str, names=None,
 
 def main(argv):
   del argv
-  results = run(cli.FLAGS.mode, cli.FLAGS.out, _WORKDIR.value,
-                _DATA_DIR.value, _RUNS.value, _OVERRIDES.value)
+  f = cli.FLAGS
+  results = run(f.mode, f.out, f.workdir, f.data_dir, f.runs, f.override)
   for r in results["rows"]:
     jitter = (f", jitter {r['jitter_percent']:.2f}%"
               if r["jitter_percent"] is not None else "")
@@ -249,4 +238,15 @@ def main(argv):
 
 
 if __name__ == "__main__":
+  cli.define_flags()
+  flags.DEFINE_string("workdir", "runs/accuracy",
+                      "Parent folder of the runs' workdirs.")
+  flags.DEFINE_string("data_dir", "runs/tensorflow_datasets",
+                      "tfds data_dir for the synthetic sets.")
+  flags.DEFINE_list("runs", None,
+                    "Only these runs of --mode (default: all of them).")
+  flags.DEFINE_multi_string(
+      "override", [], "'section.field=value' applied to every run after the "
+      "benchmark's own settings, e.g. --override=train.steps=400; recorded in "
+      "the JSON.")
   app.run(main)

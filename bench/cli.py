@@ -1,21 +1,25 @@
-"""The command line every benchmark shares: --mode and --out.
-
-Benchmarks are imported side by side by the tests, so the flags are defined
-once per process here rather than in each script.
-"""
+"""The command line every benchmark shares: --mode and --out."""
 
 import json
 import os
 
 from absl import flags
 
-if "mode" not in flags.FLAGS:
+FLAGS = flags.FLAGS
+
+
+def define_flags():
+  """Defines --mode and --out; call from a benchmark's `__main__` block.
+
+  Not at import: the tests import every benchmark and several experiment
+  binaries into one process, and their flag names (--out, --data_dir)
+  overlap.
+  """
   flags.DEFINE_enum("mode", "full", ["reduced", "full"],
                     "reduced: a minutes-long smoke version (used by tests); "
                     "full: the measurements docs/reproduction.md quotes.")
   flags.DEFINE_string("out", "runs/bench", "Folder for the JSON and PNG.")
 
-FLAGS = flags.FLAGS
 
 
 def write_json(results: dict, out: str, name: str) -> str:

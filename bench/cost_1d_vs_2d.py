@@ -32,9 +32,6 @@ import numpy as np
 
 from bench import cli
 
-_CHILD = flags.DEFINE_string("child", None, "Internal: one configuration "
-                             "as JSON, measured in this process.")
-
 NAME = "cost_1d_vs_2d"
 GB = 1024 ** 3
 PAPER_GPU_BYTES = 32 * GB
@@ -339,8 +336,8 @@ def plot(results: dict, path: str):
 
 def main(argv):
   del argv
-  if _CHILD.value:
-    print(json.dumps(measure(json.loads(_CHILD.value))), flush=True)
+  if cli.FLAGS.child:
+    print(json.dumps(measure(json.loads(cli.FLAGS.child))), flush=True)
     return
   results = run(cli.FLAGS.mode, cli.FLAGS.out)
   print(json.dumps({k: results[k] for k in ("fits", "ratios_2d_over_1d")
@@ -349,4 +346,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+  cli.define_flags()
+  flags.DEFINE_string("child", None, "Internal: one configuration as JSON, "
+                      "measured in this process.")
   app.run(main)

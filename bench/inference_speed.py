@@ -190,4 +190,5 @@ def main(argv):
 
 
 if __name__ == "__main__":
+  cli.define_flags()
   app.run(main)

@@ -26,9 +26,6 @@ from landmark1d import augment
 from landmark1d import input_pipeline
 from landmark1d import landmark_sets
 
-_DATA_DIR = flags.DEFINE_string(
-    "data_dir", None, "tfds data_dir with a synthetic_faces/images build.")
-
 NAME = "pipeline_throughput"
 SYNTHETIC = "synthetic_faces/images"
 TARGET = 150.0
@@ -160,10 +157,13 @@ def run(mode: str, out: str, data_dir: str | None = None) -> dict:
 
 def main(argv):
   del argv
-  results = run(cli.FLAGS.mode, cli.FLAGS.out, _DATA_DIR.value)
+  results = run(cli.FLAGS.mode, cli.FLAGS.out, cli.FLAGS.data_dir)
   for name, rate in results["examples_per_s"].items():
     print(f"{name:44s} {rate:8.1f} examples/s")
 
 
 if __name__ == "__main__":
+  cli.define_flags()
+  flags.DEFINE_string("data_dir", None,
+                      "tfds data_dir with a synthetic_faces/images build.")
   app.run(main)

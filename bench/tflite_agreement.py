@@ -24,9 +24,6 @@ from bench import cli
 from landmark1d import experiment
 from landmark1d import lite
 
-_RUN = flags.DEFINE_string("run", "runs/quickstart",
-                           "Workdir of a trained detector run.")
-
 NAME = "tflite_agreement"
 MODES = {"full": dict(test_images=200, calibration_images=256),
          "reduced": dict(test_images=16, calibration_images=8)}
@@ -101,7 +98,7 @@ def plot(results: dict, path: str):
 
 def main(argv):
   del argv
-  results = run(cli.FLAGS.mode, cli.FLAGS.out, _RUN.value)
+  results = run(cli.FLAGS.mode, cli.FLAGS.out, cli.FLAGS.run)
   for name, v in results["precisions"].items():
     print(f"{name:16s} NRMSE {v['nrmse_percent']:6.2f}%  gap mean "
           f"{v['gap_mean_px']:.3f} px, p99 {v['gap_p99_px']:.3f}, max "
@@ -109,4 +106,7 @@ def main(argv):
 
 
 if __name__ == "__main__":
+  cli.define_flags()
+  flags.DEFINE_string("run", "runs/quickstart",
+                      "Workdir of a trained detector run.")
   app.run(main)
