@@ -21,7 +21,6 @@ def define_flags():
   flags.DEFINE_string("out", "runs/bench", "Folder for the JSON and PNG.")
 
 
-
 def write_json(results: dict, out: str, name: str) -> str:
   """Writes `<out>/<name>.json`; returns its path."""
   os.makedirs(out, exist_ok=True)

@@ -68,13 +68,18 @@ LATENCY_TARGET = 1.2  # the same pair, inference at batch 1.
 # Child: one configuration.
 
 
-def _status_bytes(field: str) -> int:
-  """A `/proc/self/status` memory field (VmRSS, VmHWM) in bytes."""
-  with open("/proc/self/status", encoding="ascii") as f:
+def _proc_bytes(path: str, field: str) -> int:
+  """A kB field of a /proc file (VmHWM, MemAvailable, ...) in bytes."""
+  with open(path, encoding="ascii") as f:
     for line in f:
       if line.startswith(field + ":"):
         return int(line.split()[1]) * 1024
-  raise RuntimeError(f"/proc/self/status has no {field}")
+  raise RuntimeError(f"{path} has no {field}")
+
+
+def _status_bytes(field: str) -> int:
+  """A memory field of this process (VmRSS, VmHWM) in bytes."""
+  return _proc_bytes("/proc/self/status", field)
 
 
 def _reset_peak_rss() -> bool:
@@ -299,19 +304,7 @@ def _fit_rows(rows, head, tracker, key):
 
 
 def available_bytes() -> int:
-  with open("/proc/meminfo", encoding="ascii") as f:
-    for line in f:
-      if line.startswith("MemAvailable:"):
-        return int(line.split()[1]) * 1024
-  raise RuntimeError("/proc/meminfo has no MemAvailable")
-
-
-def _total_bytes() -> int:
-  with open("/proc/meminfo", encoding="ascii") as f:
-    for line in f:
-      if line.startswith("MemTotal:"):
-        return int(line.split()[1]) * 1024
-  return 0
+  return _proc_bytes("/proc/meminfo", "MemAvailable")
 
 
 def _run_child(row: dict) -> dict:
@@ -420,9 +413,12 @@ def _earlier_rows(mode: str, out: str) -> dict:
     earlier = json.load(f)
   if earlier.get("mode") != mode:
     return {}
+  # As JSON stores them (tuples as lists): a row measured under other
+  # settings than the mode's current ones is measured again.
+  current = {r["name"]: json.loads(json.dumps(r)) for r in rows_for(mode)}
   return {r["name"]: r for r in earlier["rows"] if r.get("measured")
-          and all(r.get(k) == v for k, v in MODES[mode].items()
-                  if not isinstance(v, (tuple, list)))}
+          and r.get("name") in current
+          and all(r.get(k) == v for k, v in current[r["name"]].items())}
 
 
 def run(mode: str, out: str, names=None, resume: bool = False) -> dict:
@@ -469,7 +465,8 @@ def run(mode: str, out: str, names=None, resume: bool = False) -> dict:
       "mode": mode, "settings": settings,
       "machine": {"cpu_count": os.cpu_count(),
                   "cpus_usable": len(os.sched_getaffinity(0)),
-                  "memory_total_bytes": _total_bytes(),
+                  "memory_total_bytes": _proc_bytes("/proc/meminfo",
+                                                   "MemTotal"),
                   "platform": platform.platform(),
                   "python": platform.python_version(),
                   "load_average_1_5_15_at_start": list(load_before),

@@ -91,3 +91,19 @@ def test_reduced_run_measures_each_row_in_its_own_process(tmp_path):
   again = cost.run("reduced", str(tmp_path), names, resume=True)
   assert all(r["reused"] for r in again["rows"])
   assert again["rows"][0]["peak_rss_bytes"] == rows[0]["peak_rss_bytes"]
+
+
+def test_resume_keeps_only_rows_measured_under_the_current_settings(
+    tmp_path, monkeypatch):
+  rows = [dict(r, measured=True, peak_rss_bytes=1)
+          for r in cost.rows_for("reduced", ["tracker_1d_L16",
+                                             "detector_1d_L16"])]
+  cost.cli.write_json({"mode": "reduced", "rows": rows}, str(tmp_path),
+                      cost.NAME)
+  assert set(cost._earlier_rows("reduced", str(tmp_path))) == {
+      "tracker_1d_L16", "detector_1d_L16"}
+  assert not cost._earlier_rows("full", str(tmp_path))
+  # Clips of 3 frames instead of 2: every row's settings differ now.
+  monkeypatch.setitem(cost.MODES, "reduced",
+                      dict(cost.MODES["reduced"], clip=(1, 3)))
+  assert not cost._earlier_rows("reduced", str(tmp_path))
