@@ -83,8 +83,7 @@ def _runtimes(spec: dict, folder: str) -> dict:
                                          training=False))
   first = "hx" if head == "1d" else "heatmap"
   detect = tf.saved_model.load(path).signatures["detect"]
-  tflite = lite.LiteDetector(lite.convert(path, "float32"),
-                             lite.output_names(path))
+  tflite = lite.LiteDetector(lite.convert(path, "float32"))
   return {
       "keras": lambda x: keras_fn(x)[first].numpy(),
       "saved_model": lambda x: detect(images=tf.constant(x))[

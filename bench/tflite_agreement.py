@@ -50,7 +50,7 @@ def run(mode: str, out: str, workdir: str) -> dict:
     for precision in lite.PRECISIONS:
       flat = lite.convert(path, precision, calibration)
       sizes[precision] = len(flat)
-      runner = lite.LiteDetector(flat, lite.output_names(path))
+      runner = lite.LiteDetector(flat)
       predictors[f"tflite_{precision}"] = (
           lambda b, r=runner: r(_uint8(b["image"]))["landmarks"])
     collected = experiment.collect(config, split, predictors,

@@ -1,7 +1,8 @@
 """SavedModel export with serving signatures that need nothing of this package.
 
 Signatures (see docs/CONTRACTS.md, "Exported SavedModel"):
-  detect(images)                       uint8 (B, F, F, 3) face crops
+  detect(images)                       uint8 (B, F, F, 3) face crops; also
+                                       `serving_default`
   detect_image(image, boxes)           uint8 (H, W, 3) image, (K, 4) face boxes
   track_step(images, state_*)          trackers: one frame's crops + state
   track_step_image(image, boxes, state_*)
@@ -12,6 +13,10 @@ Landmarks are `(x, y)` float32 in the package's pixel convention (0-based,
 pixel centres at integers). The crop window, its resize and the inverse map
 run inside the graph, with the same window rule as training
 (`coordinates.square_window` with the exported context and shift).
+
+Written with `keras.export.ExportArchive`, so both of TensorFlow's loaders
+run every signature: the object-based `tf.saved_model.load` and the session
+loader of TensorFlow Serving, the C API and `saved_model_cli run`.
 """
 
 from __future__ import annotations
@@ -59,8 +64,8 @@ def crop_faces(image, windows, crop_size: int):
                                   extrapolation_value=0.0)
 
 
-class LandmarkModule(tf.Module):
-  """The tf.Module that `export` saves.
+class LandmarkModule:
+  """The serving functions that `export` writes as SavedModel signatures.
 
   Args:
     model: a detector (`image -> {"hx", "hy"}` with a stack axis, or
@@ -82,7 +87,6 @@ class LandmarkModule(tf.Module):
                crop_size: int, heatmap_length: int, sigma: float,
                decoder: str, context: float, shift: float,
                step_model: keras.Model | None = None):
-    super().__init__(name="landmark1d")
     if head not in ("1d", "2d"):
       raise ValueError(f"head must be '1d' or '2d', got {head!r}")
     decoders = heatmaps.DECODERS_1D if head == "1d" else heatmaps.DECODERS_2D
@@ -98,31 +102,32 @@ class LandmarkModule(tf.Module):
     self.context = float(context)
     self.shift = float(shift)
     self.step_model = step_model
-    # Keras 3 models do not expose all their variables to TF's object graph
-    # (see training.checkpoint_variables); listing them here keeps every
-    # variable a signature captures tracked by the SavedModel.
-    self.model_variables = list(model.variables) + (
-        list(step_model.variables) if step_model is not None else [])
+    if step_model is not None:
+      self._step_fn = tracker_lib.step_function(step_model)
+
+  def endpoints(self) -> dict:
+    """`{signature name: (function, input signature)}`, `detect` first.
+
+    The first endpoint is also TensorFlow Serving's `serving_default`
+    (`keras.export.ExportArchive.write_out` aliases it).
+    """
     f = self.crop_size
     crops = tf.TensorSpec([None, f, f, 3], tf.uint8, name="images")
     image = tf.TensorSpec([None, None, 3], tf.uint8, name="image")
     boxes = tf.TensorSpec([None, 4], tf.float32, name="boxes")
-    self.detect = tf.function(self._detect, input_signature=[crops])
-    self.detect_image = tf.function(self._detect_image,
-                                    input_signature=[image, boxes])
-    self.metadata = tf.function(self._metadata, input_signature=[])
-    if step_model is not None:
-      self._step_fn = tracker_lib.step_function(step_model)
-      specs = [tf.TensorSpec([None, *s.shape[1:]], tf.float32,
-                             name=f"state_{i}")
-               for i, s in enumerate(step_model.inputs[1:])]
-      self.zero_state = tf.function(
-          self._zero_state,
-          input_signature=[tf.TensorSpec([], tf.int32, name="batch_size")])
-      self.track_step = tf.function(self._track_step,
-                                    input_signature=[crops] + specs)
-      self.track_step_image = tf.function(
-          self._track_step_image, input_signature=[image, boxes] + specs)
+    result = {"detect": (self._detect, [crops]),
+              "detect_image": (self._detect_image, [image, boxes]),
+              "metadata": (self._metadata, [])}
+    if self.step_model is not None:
+      states = [tf.TensorSpec([None, *s.shape[1:]], tf.float32,
+                              name=f"state_{i}")
+                for i, s in enumerate(self.step_model.inputs[1:])]
+      result.update(
+          track_step=(self._track_step, [crops] + states),
+          track_step_image=(self._track_step_image, [image, boxes] + states),
+          zero_state=(self._zero_state,
+                      [tf.TensorSpec([], tf.int32, name="batch_size")]))
+    return result
 
   def _decode(self, outputs, stacked: bool):
     """Last-stack heatmaps -> crop-pixel landmarks and confidence."""
@@ -207,23 +212,25 @@ class LandmarkModule(tf.Module):
         "tracker": tf.constant(self.step_model is not None),
     }
 
-  def signatures(self) -> dict:
-    sigs = {"serving_default": self.detect, "detect": self.detect,
-            "detect_image": self.detect_image, "metadata": self.metadata}
-    if self.step_model is not None:
-      sigs.update(zero_state=self.zero_state, track_step=self.track_step,
-                  track_step_image=self.track_step_image)
-    return sigs
-
 
 def export(module: LandmarkModule, path: str,
            config: dict | None = None) -> str:
   """Writes `module` as a SavedModel at `path`, with the config as an asset.
 
+  The archive holds the variables the signature functions capture, so TF's
+  session loader (TensorFlow Serving, `saved_model_cli run`) restores exactly
+  what the signatures read (BUILD_NOTES.md, Serving).
+
   Returns:
     `path`.
   """
-  tf.saved_model.save(module, path, signatures=module.signatures())
+  archive = keras.export.ExportArchive()
+  # No `archive.track(model)`: it would also save each Keras variable's
+  # wrapper as a second copy of its value (twice the variables file) and is
+  # only needed for lookup tables, which these models have none of.
+  for name, (fn, signature) in module.endpoints().items():
+    archive.add_endpoint(name, fn, signature)
+  archive.write_out(path, verbose=False)
   extra = {"landmark_names": list(module.landmark_set.names),
            "flip_permutation": list(module.landmark_set.flip_permutation),
            "pixel_convention": "(x, y), 0-based, pixel centres at integers",

@@ -68,8 +68,8 @@ def test_train_evaluate_writes_tables_and_loss_drops(mini_data_dir, tmp_path):
   from landmark1d import lite  # pylint: disable=g-import-not-at-top
   saved = os.path.join(workdir, "saved_model")
   crops = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), np.uint8)
-  tflite = lite.LiteDetector(os.path.join(workdir, "detect_float32.tflite"),
-                             lite.output_names(saved))(crops)
+  tflite = lite.LiteDetector(os.path.join(workdir,
+                                          "detect_float32.tflite"))(crops)
   want = tf.saved_model.load(saved).signatures["detect"](
       images=tf.constant(crops))["landmarks"]
   np.testing.assert_allclose(tflite["landmarks"], want, atol=1e-3)

@@ -21,8 +21,7 @@ def _saved_model_outputs(path, crops):
 
 def test_float32_tflite_equals_the_savedmodel(tiny_exports, crops):
   path = tiny_exports["detector"]
-  detector = lite.LiteDetector(lite.convert(path, "float32"),
-                               lite.output_names(path))
+  detector = lite.LiteDetector(lite.convert(path, "float32"))
   got, want = detector(crops), _saved_model_outputs(path, crops)
   assert detector.crop_size == 32
   np.testing.assert_allclose(got["landmarks"], want["landmarks"], atol=1e-3)
@@ -39,20 +38,19 @@ def test_float16_and_int8_keep_the_heatmap_peaks_close(tiny_exports, crops):
   # The landmark tolerance on a trained model is measured in bench/.
   path = tiny_exports["detector"]
   want = _saved_model_outputs(path, crops)
-  half = lite.LiteDetector(lite.convert(path, "float16"),
-                           lite.output_names(path))(crops)
+  half = lite.LiteDetector(lite.convert(path, "float16"))(crops)
   np.testing.assert_allclose(half["confidence"], want["confidence"],
                              rtol=1e-2, atol=1e-4)
   representative = [crops[i:i + 1] for i in range(3)]
-  int8 = lite.LiteDetector(lite.convert(path, "int8", representative),
-                           lite.output_names(path))(crops)
+  int8 = lite.LiteDetector(lite.convert(path, "int8", representative))(crops)
   assert int8["landmarks"].shape == want["landmarks"].shape
   assert np.all((int8["landmarks"] >= -0.5) & (int8["landmarks"] <= 31.5))
 
 
-def test_bad_crops_and_precisions_are_named(tiny_exports, crops):
+def test_bad_crops_precisions_and_exports_are_named(tiny_exports, crops,
+                                                   tmp_path):
   path = tiny_exports["detector"]
-  detector = lite.LiteDetector(lite.convert(path), lite.output_names(path))
+  detector = lite.LiteDetector(lite.convert(path))
   with pytest.raises(ValueError, match="uint8"):
     detector(crops.astype(np.float32))
   with pytest.raises(ValueError, match=r"\(batch, 32, 32, 3\)"):
@@ -61,3 +59,10 @@ def test_bad_crops_and_precisions_are_named(tiny_exports, crops):
     lite.convert(path, "int4")
   with pytest.raises(ValueError, match="representative_crops"):
     lite.convert(path, "int8")
+  other = tf.Module()
+  other.f = tf.function(lambda x: x + 1.0,
+                        input_signature=[tf.TensorSpec([None], tf.float32)])
+  tf.saved_model.save(other, str(tmp_path / "other"),
+                      signatures={"other": other.f})
+  with pytest.raises(ValueError, match=r"other: no 'detect' signature"):
+    lite.convert(str(tmp_path / "other"))
