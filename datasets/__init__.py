@@ -20,6 +20,22 @@ def register(name: str) -> None:
   importlib.import_module(f"{__name__}.{folder}.{folder}_dataset_builder")
 
 
+def _module(name: str):
+  register(name)
+  folder = name.split("/")[0].split(":")[0]
+  return importlib.import_module(f"{__name__}.{folder}.{folder}_dataset_builder")
+
+
+def split_names(name: str) -> tuple[str, ...]:
+  """Every split a build of dataset `name` can have (before it is built)."""
+  return _module(name).SPLITS
+
+
+def landmark_set(name: str) -> str:
+  """The `landmark_sets` scheme of dataset `name`'s ground truth."""
+  return _module(name).LANDMARK_SET
+
+
 def builder(name: str, data_dir: str | None = None):
   """The tfds builder for `name`, registered first."""
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top

@@ -96,6 +96,22 @@ def _training_records(data: configs.DataConfig) -> tf.data.Dataset:
   return ds
 
 
+def check_eval_splits(data: configs.DataConfig):
+  """Raises DatasetError unless every eval split is in the built eval set.
+
+  Called before training, so a missing split stops a run at once rather
+  than after it trained (evaluation reads them only at the end).
+  """
+  name = data.eval_dataset or data.dataset
+  for split in data.eval_splits:
+    try:
+      records(name, split, data_dir=data.data_dir, manual_dir=data.manual_dir)
+    except DatasetError as e:
+      raise DatasetError(f"data.eval_splits: {e}. Fix the download, or "
+                         "evaluate other splits with --set=data.eval_splits="
+                         "...") from e
+
+
 def augment_params(data: configs.DataConfig):
   """The config's augmentation as `AugmentParams`, or None when it is off."""
   if not data.augment:
@@ -298,6 +314,7 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
   # anything initialises the TF runtime.
   dist = training.make_strategy(strategy, cpu_replicas)
   check_detector_run(config, workdir)
+  check_eval_splits(config.data)
   _write_config(config, workdir)
   t = config.train
   if t.deterministic:
@@ -347,13 +364,32 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
 
 
 def eval_batches(config: configs.ExperimentConfig, split: str,
-                 max_examples: int = 0, dataset: str | None = None):
-  """Deterministic evaluation batches of a split (default: the eval dataset)."""
+                 max_examples: int = 0, dataset: str | None = None,
+                 box_template: np.ndarray | None = None):
+  """Deterministic evaluation batches of a split (default: the eval dataset).
+
+  A dataset in another markup than the model's (Talking Face) gets the
+  training box rule: `box_template` (the training mean shape, computed when
+  None) fitted to its common points, and the template's tight box.
+  """
   data = config.data
+  name = dataset or data.eval_dataset or data.dataset
+  examples = records(name, split, data_dir=data.data_dir,
+                     manual_dir=data.manual_dir)
+  markup = landmark1d_datasets.landmark_set(name)
+  if markup != data.landmark_set:
+    if data.eval_subset is None:
+      raise ValueError(f"{config.name}: dataset {name!r} is marked up in "
+                       f"{markup!r}, the model predicts {data.landmark_set!r};"
+                       " set data.eval_subset to the points both share")
+    if box_template is None:
+      box_template = mean_shape_baseline(config)
+    examples = input_pipeline.template_boxes(
+        examples, box_template,
+        evaluation.subset_of(data.landmark_set, data.eval_subset),
+        evaluation.subset_of(markup, data.eval_subset))
   return input_pipeline.eval_dataset(
-      records(dataset or data.eval_dataset or data.dataset, split,
-              data_dir=data.data_dir, manual_dir=data.manual_dir),
-      landmark_set=data.landmark_set, crop_size=data.crop_size,
+      examples, landmark_set=data.landmark_set, crop_size=data.crop_size,
       heatmap_length=config.model.heatmap_length, sigma=config.model.sigma,
       target=None, batch_size=config.eval.batch_size, context=data.context,
       shift=data.shift, max_examples=max_examples)
@@ -364,15 +400,19 @@ def _ids(batch, key):
           for v in batch[key].numpy()]
 
 
-def collect(config, split, predictors: dict, max_examples=0) -> dict:
+def collect(config, split, predictors: dict, max_examples=0,
+            box_template=None) -> dict:
   """One pass over a split, each `predict(batch) -> crop landmarks (B, N, 2)`.
+
+  `box_template`: see `eval_batches`.
 
   Returns:
     `{name: evaluation.Predictions}` in image pixels, one per predictor.
   """
   f = config.data.crop_size
   parts = {name: [] for name in predictors}
-  for batch in eval_batches(config, split, max_examples):
+  for batch in eval_batches(config, split, max_examples,
+                            box_template=box_template):
     video = "video_id" in batch
     ids = dict(
         ground_truth=batch["landmarks_image"].numpy(),
@@ -389,14 +429,21 @@ def collect(config, split, predictors: dict, max_examples=0) -> dict:
           for name, p in parts.items()}
 
 
+def eval_landmark_set(config: configs.ExperimentConfig) -> str:
+  """The scheme of the eval dataset's ground truth (Talking Face: its own)."""
+  data = config.data
+  return landmark1d_datasets.landmark_set(data.eval_dataset or data.dataset)
+
+
 def score(config: configs.ExperimentConfig,
           predictions: evaluation.Predictions) -> evaluation.SplitScores:
   """Scores predictions with the config's landmark set, normalisation,
-  subset and thresholds."""
+  subset and thresholds, against the eval dataset's own markup."""
   data = config.data
   return evaluation.score(predictions, landmark_set=data.landmark_set,
                           normalization=data.normalization,
                           eval_subset=data.eval_subset,
+                          ground_truth_set=eval_landmark_set(config),
                           thresholds=config.eval.thresholds)
 
 
@@ -466,7 +513,7 @@ def evaluate(config: configs.ExperimentConfig, workdir: str, *,
         "model": predict,
         "baseline": lambda b: np.broadcast_to(
             mean, (len(b["image"]), *mean.shape)).astype(np.float32),
-    }, config.eval.max_examples)
+    }, config.eval.max_examples, box_template=mean)
     preds, base = collected["model"], collected["baseline"]
     scores, baseline = score(config, preds), score(config, base)
     table = evaluation.write_split(workdir, split, scores, baseline,

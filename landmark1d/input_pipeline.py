@@ -138,6 +138,37 @@ def crop_example(example: dict, *, permutation, crop_size: int,
   return out
 
 
+def template_boxes(records: tf.data.Dataset, template, template_points,
+                   record_points) -> tf.data.Dataset:
+  """Replaces each face box by the box a template shape gives it.
+
+  For test sets in another markup (Talking Face): the boxes the model was
+  trained with are tight boxes of its own markup, so the template (the
+  training mean shape) is fitted to the points both markups share by a
+  similarity transform (`coordinates.similarity_fit`), and the tight box of
+  the whole fitted template becomes the face box.
+
+  Args:
+    records: examples with `landmarks (M, 2)` in the record's markup.
+    template: `(N, 2)` shape in the model's markup (any scale / position).
+    template_points: indices of the shared points in the template.
+    record_points: indices of the same points in the records' markup.
+
+  Returns:
+    The examples with a new `box (4,)`.
+  """
+  template = tf.constant(template, tf.float32)
+  shared = tf.gather(template, list(template_points))
+
+  def rebox(example):
+    points = tf.gather(tf.cast(example["landmarks"], tf.float32),
+                       list(record_points))
+    fitted = coordinates.apply_affine(
+        template, coordinates.similarity_fit(shared, points))
+    return dict(example, box=coordinates.tight_box(fitted))
+  return records.map(rebox)
+
+
 def add_targets(batch: dict, *, target: str | None, crop_size: int,
                 heatmap_length: int, sigma: float) -> dict:
   """Adds `hx`/`hy` (1D), or `heatmap` (2D), and `mask` to a batch."""

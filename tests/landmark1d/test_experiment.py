@@ -1,11 +1,13 @@
 """Experiment helpers that need no training: CV folds, config round trip, the
 tracker's detector-run check."""
 
+import numpy as np
 import pytest
 import tensorflow as tf
 
 from experiments import configs as registry
 from landmark1d import configs
+from landmark1d import evaluation
 from landmark1d import experiment
 
 
@@ -107,3 +109,34 @@ def test_tracker_accepts_a_finished_run_or_from_scratch(tmp_path):
         _tracker(detector_workdir=str(tmp_path / "none")), "trk")
   with pytest.raises(ValueError, match="contradict"):
     _tracker(detector_workdir=run, from_scratch="true")
+
+
+def test_talking_face_is_scored_against_its_own_markup():
+  # Talking Face's ground truth is its own 68-point markup; the model predicts
+  # iBUG 68. The 7 common points are iBUG (36, 39, 42, 45, 30, 48, 54) and
+  # Talking Face (27, 29, 34, 32, 67, 48, 54).
+  rng = np.random.default_rng(0)
+  truth = rng.uniform(50, 250, (3, 68, 2))
+  pred = rng.uniform(50, 250, (3, 68, 2))
+  ibug = [36, 39, 42, 45, 30, 48, 54]
+  talking_face = [27, 29, 34, 32, 67, 48, 54]
+  pred[:, ibug] = truth[:, talking_face]
+  pred[1, ibug] += (3.0, 4.0)  # every common point 5 px off in image 1
+  predictions = evaluation.Predictions(pred, truth, np.ones((3, 68), bool),
+                                       ["a", "b", "c"])
+  scores = experiment.score(registry.get("table4_tf"), predictions)
+  # Normalised by the outer eye corners in Talking Face's markup.
+  interocular = np.linalg.norm(truth[1, 27] - truth[1, 32])
+  np.testing.assert_allclose(scores.errors, [0.0, 5.0 / interocular, 0.0],
+                             atol=1e-9)
+
+
+def test_a_missing_eval_split_stops_training_before_it_starts(mini_data_dir,
+                                                              tmp_path):
+  config = configs.override(registry.get("synthetic_det1d_smoke"), [
+      f"data.data_dir={mini_data_dir}", "data.dataset=synthetic_faces/mini",
+      "data.eval_splits=test,frontal"])
+  with pytest.raises(experiment.DatasetError,
+                     match=r"data.eval_splits: .*no split 'frontal'"):
+    experiment.train(config, str(tmp_path / "run"))
+  assert not (tmp_path / "run").exists()

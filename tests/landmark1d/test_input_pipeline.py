@@ -157,3 +157,26 @@ def test_decoding_only_the_sampled_region_equals_warping_the_whole_image(
     atol = 3 / 255 if encoding == "jpeg" else 1e-5
     np.testing.assert_allclose(batch["image"][i], expected, atol=atol)
   assert np.all(batch["image"][2].numpy() == 0.0)
+
+
+def test_template_boxes_follow_the_training_markup_box_rule():
+  # A face in another markup (Talking Face) whose shared points are a known
+  # similarity of the template's: its box is the tight box of the whole
+  # template under that similarity, whatever its other points are.
+  rng = np.random.default_rng(5)
+  template = rng.uniform(0, 64, (N, 2))
+  shared_template = (36, 39, 42, 45, 30, 48, 54)
+  shared_record = (27, 29, 34, 32, 67, 48, 54)
+  angle, scale, shift = -0.2, 3.0, np.array([100.0, 80.0])
+  rotation = scale * np.array([[np.cos(angle), -np.sin(angle)],
+                               [np.sin(angle), np.cos(angle)]])
+  mapped = template @ rotation.T + shift
+  record = rng.uniform(0, 400, (N, 2))
+  record[list(shared_record)] = mapped[list(shared_template)]
+  ds = tf.data.Dataset.from_tensors({
+      "landmarks": record.astype(np.float32),
+      "box": np.zeros(4, np.float32)})
+  out = next(iter(input_pipeline.template_boxes(
+      ds, template, shared_template, shared_record)))
+  np.testing.assert_allclose(out["box"], [*mapped.min(0), *mapped.max(0)],
+                             atol=2e-3)
