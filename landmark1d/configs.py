@@ -50,7 +50,8 @@ class DataConfig:
     flip: horizontal flips with the landmark permutation.
     color: colour jitter on / off.
     occlusion: probability of a random occluding rectangle.
-    clip_length: T, frames per training clip (trackers only).
+    clip_length: T, frames per training clip (trackers only); divides
+      train.batch_size.
     shuffle_buffer: examples in the shuffle buffer.
   """
 
@@ -183,7 +184,9 @@ class TrainConfig:
   """Optimisation (Section 5.1: Adam, lr 1e-4, batch 10).
 
   Attributes:
-    batch_size: global batch size, split across replicas.
+    batch_size: global batch size in images, split across replicas. For
+      trackers it counts frames (the paper: "a training batch contains 10
+      facial images or frames"): batch_size / clip_length clips.
     learning_rate: Adam learning rate.
     steps: total training steps.
     checkpoint_every: steps between checkpoints.
@@ -261,6 +264,11 @@ class ExperimentConfig:
     _require(bool(self.name), "config needs a name")
     for part in (self.data, self.model, self.tracker, self.train, self.eval):
       part.validate()
+    if self.tracker.enabled:
+      _require(self.train.batch_size % self.data.clip_length == 0,
+               f"train.batch_size counts frames for trackers: it must be a "
+               f"multiple of data.clip_length ({self.data.clip_length}), got "
+               f"{self.train.batch_size}")
     return self
 
   def to_dict(self) -> dict:

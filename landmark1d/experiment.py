@@ -52,6 +52,34 @@ class DetectorRunError(ValueError):
 # Data.
 
 
+def _builder(name: str, data_dir: str | None, manual_dir: str | None):
+  """The dataset's tfds builder, built first when needed.
+
+  Raises:
+    DatasetError: unknown dataset, or a dataset that cannot be built.
+  """
+  try:
+    return landmark1d_datasets.prepare(name, data_dir, manual_dir)
+  except ValueError as e:
+    raise DatasetError(f"dataset {name!r}: {e}") from e
+  except Exception as e:  # tfds raises many kinds; keep its message.
+    raise DatasetError(
+        f"dataset {name!r} is not built in data_dir={data_dir!r} and could "
+        f"not be built (manual_dir={manual_dir!r}): {type(e).__name__}: {e}"
+    ) from e
+
+
+def _read(builder, name: str, split: str) -> tf.data.Dataset:
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  known = set(builder.info.splits.keys())
+  for part in split.split("+"):
+    if part.split("[")[0] not in known:
+      raise DatasetError(f"dataset {name!r} has no split {part!r}; its splits "
+                         f"are {sorted(known)}")
+  return builder.as_dataset(split=split, shuffle_files=False,
+                            decoders={"image": tfds.decode.SkipDecoding()})
+
+
 def records(name: str, split: str, *, data_dir: str | None,
             manual_dir: str | None = None) -> tf.data.Dataset:
   """Examples of one split, images still encoded, in the builder's order.
@@ -62,38 +90,69 @@ def records(name: str, split: str, *, data_dir: str | None,
   Raises:
     DatasetError: unknown dataset or split, or a dataset that cannot be built.
   """
+  return _read(_builder(name, data_dir, manual_dir), name, split)
+
+
+def _absolute_ranges(builder, name: str, split: str):
+  """`[(split, start, stop)]`: the example ranges a split string selects."""
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  _read(builder, name, split)  # checks the split names
+  infos = builder.info.splits
+  ranges = []
+  for part in tfds.core.ReadInstruction.from_spec(split).to_absolute(infos):
+    n = infos[part.splitname].num_examples
+    ranges.append((part.splitname, part.from_ or 0,
+                   n if part.to is None else part.to))
+  return ranges
+
+
+def _video_ranges(builder, name: str, split: str, start: int, stop: int):
+  """`[(start, stop)]` of each video within examples [start, stop) of a split.
+
+  Reads the split's video ids once (the builders write frames in video order).
+  """
+  ids = _read(builder, name, f"{split}[{start}:{stop}]").map(
+      lambda e: e["video_id"]).batch(4096)
+  ids = np.concatenate([list(batch) for batch in ids.as_numpy_iterator()])
   try:
-    builder = landmark1d_datasets.prepare(name, data_dir, manual_dir)
+    runs = input_pipeline.video_ranges(ids)
   except ValueError as e:
-    raise DatasetError(f"dataset {name!r}: {e}") from e
-  except Exception as e:  # tfds raises many kinds; keep its message.
-    raise DatasetError(
-        f"dataset {name!r} is not built in data_dir={data_dir!r} and could "
-        f"not be built (manual_dir={manual_dir!r}): {type(e).__name__}: {e}"
-    ) from e
-  known = set(builder.info.splits.keys())
-  for part in split.split("+"):
-    if part.split("[")[0] not in known:
-      raise DatasetError(f"dataset {name!r} has no split {part!r}; its splits "
-                         f"are {sorted(known)}")
-  return builder.as_dataset(split=split, shuffle_files=False,
-                            decoders={"image": tfds.decode.SkipDecoding()})
+    raise DatasetError(f"dataset {name!r}, split {split!r}: {e}") from e
+  return [(start + a, start + b) for a, b in runs]
 
 
-def _training_records(data: configs.DataConfig) -> tf.data.Dataset:
-  sources = [(data.dataset, s) for s in data.train_splits]
-  sources += [tuple(s.split(":")) for s in data.extra_train_datasets]
-  parts = [records(name, split, data_dir=data.data_dir,
-                   manual_dir=data.manual_dir) for name, split in sources]
-  keys = ("image", "landmarks", "visible", "box", "image_id")
-  if data.clip_length and len(parts) == 1:
-    return parts[0]
-  # Mixed sources keep the keys they share, so they can be concatenated.
-  ds = parts[0].map(lambda e: {k: e[k] for k in keys})
-  for part in parts[1:]:
-    ds = ds.concatenate(part.map(lambda e: {k: e[k] for k in keys}))
-  return ds
+def training_sources(data: configs.DataConfig):
+  """What training samples from: one source per video, one per image split.
+
+  A video split is cut into one source per video, so that batches mix videos
+  (its frames are stored in order: a shuffle buffer over the ordered stream
+  held one or two videos per batch); `extra_train_datasets` become further
+  sources. Sampling each source with a weight equal to its size draws every
+  training example with equal probability, i.e. from the union of the
+  sources (Sec. 5.1: 300-VW train + 300-W train), interleaved rather than
+  concatenated.
+
+  Returns:
+    `(sources, sizes)`: datasets of examples in their stored order, and their
+    numbers of examples. Sources from several datasets keep the keys they
+    share.
+  """
+  named = [(data.dataset, s) for s in data.train_splits]
+  named += [tuple(s.split(":")) for s in data.extra_train_datasets]
+  sources, sizes = [], []
+  for name, split in named:
+    builder = _builder(name, data.data_dir, data.manual_dir)
+    video = "video_id" in builder.info.features
+    for base, start, stop in _absolute_ranges(builder, name, split):
+      ranges = (_video_ranges(builder, name, base, start, stop) if video
+                else [(start, stop)])
+      for a, b in ranges:
+        sources.append(_read(builder, name, f"{base}[{a}:{b}]"))
+        sizes.append(b - a)
+  if len({name for name, _ in named}) > 1:
+    keys = ("image", "landmarks", "visible", "box", "image_id")
+    sources = [s.map(lambda e: {k: e[k] for k in keys}) for s in sources]
+  return sources, sizes
 
 
 def check_eval_splits(data: configs.DataConfig):
@@ -304,6 +363,42 @@ def _summary_hook(config, model, workdir, log):
   return hook
 
 
+def examples_per_batch(config: configs.ExperimentConfig) -> int:
+  """Images per training batch, or clips: a tracker's batch_size counts
+  frames (the paper's "10 facial images or frames"), the loss counts clips."""
+  if is_tracker(config):
+    return config.train.batch_size // config.data.clip_length
+  return config.train.batch_size
+
+
+def training_stream(config: configs.ExperimentConfig, first_step: int = 0,
+                    input_context: tf.distribute.InputContext | None = None,
+                    sources=None) -> tf.data.Dataset:
+  """The config's resumable training batches from step `first_step`.
+
+  Args:
+    config: the experiment.
+    first_step: the global step of the first batch.
+    input_context: from `distribute_datasets_from_function`, or None.
+    sources: `training_sources(config.data)` when already read.
+
+  Returns:
+    Batches of `(examples_per_batch / replicas, ...)`; trackers' have a time
+    axis of `data.clip_length` frames.
+  """
+  data, m, t = config.data, config.model, config.train
+  sources, sizes = sources or training_sources(data)
+  examples = examples_per_batch(config)
+  return input_pipeline.training_dataset(
+      sources, weights=sizes, landmark_set=data.landmark_set,
+      crop_size=data.crop_size, heatmap_length=m.heatmap_length,
+      sigma=m.sigma, target=m.head, batch_size=examples,
+      augment=augment_params(data), context=data.context, shift=data.shift,
+      seed=t.seed, first_example=first_step * examples,
+      shuffle_buffer=data.shuffle_buffer, input_context=input_context,
+      clip_length=data.clip_length if is_tracker(config) else 0)
+
+
 def train(config: configs.ExperimentConfig, workdir: str, *,
           strategy: str = "default", cpu_replicas: int = 0,
           mixed_precision: bool = False, jit_compile: bool = False,
@@ -327,28 +422,19 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
     optimizer = keras.optimizers.Adam(t.learning_rate)
     if mixed_precision:
       optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-  train_records = _training_records(config.data)
-  data, m = config.data, config.model
-  clip_length = data.clip_length if is_tracker(config) else 0
+  sources = training_sources(config.data)
 
   def dataset_fn(first_step, ctx):
-    return input_pipeline.training_dataset(
-        train_records, landmark_set=data.landmark_set,
-        crop_size=data.crop_size, heatmap_length=m.heatmap_length,
-        sigma=m.sigma, target=m.head, batch_size=t.batch_size,
-        augment=augment_params(data), context=data.context, shift=data.shift,
-        seed=t.seed, first_example=first_step * t.batch_size,
-        shuffle_buffer=data.shuffle_buffer, input_context=ctx,
-        clip_length=clip_length)
+    return training_stream(config, first_step, ctx, sources)
 
   settings = training.LoopSettings(
-      steps=t.steps, global_batch_size=t.batch_size,
+      steps=t.steps, global_batch_size=examples_per_batch(config),
       checkpoint_every=t.checkpoint_every, log_every=t.log_every,
       max_checkpoints=t.max_checkpoints, jit_compile=jit_compile)
   chief = training.is_chief(dist)
   result = training.train(
       strategy=dist, model=model, optimizer=optimizer,
-      loss_fn=losses.for_head(m.head), dataset_fn=dataset_fn,
+      loss_fn=losses.for_head(config.model.head), dataset_fn=dataset_fn,
       workdir=workdir, settings=settings,
       hooks=_summary_hook(config, model, workdir, log) if chief else None,
       log=log)

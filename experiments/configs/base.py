@@ -48,7 +48,8 @@ def paper_300vw_tracker(detector_config: str,
   config = paper_detector("ibug_300vw", ["train"], eval_splits, steps=steps)
   config.tracker = configs.TrackerConfig(enabled=True, fusion_lambda=0.3,
                                          detector_config=detector_config)
-  config.data.clip_length = 8
+  # batch_size (10) counts frames, as the paper's batch: 2 clips of 5 frames.
+  config.data.clip_length = 5
   return config
 
 
@@ -86,7 +87,7 @@ def synthetic_tracker(detector_config: str, head: str = "1d",
   config.data.shuffle_buffer = 64
   config.tracker = configs.TrackerConfig(enabled=True, fusion_lambda=0.3,
                                          detector_config=detector_config)
-  config.train.batch_size = 4
+  config.train.batch_size = 24  # frames: 4 clips of 6
   return config
 
 
@@ -107,7 +108,9 @@ def smoke(config: configs.ExperimentConfig) -> configs.ExperimentConfig:
   config.model.heatmap_length = 32 if config.model.head == "2d" else 64
   config.model.attention_dims = 4
   config.model.sigma = 1.0
-  config.train.batch_size = 4
+  # Trackers count frames: 2 clips.
+  config.train.batch_size = (2 * config.data.clip_length
+                             if config.tracker.enabled else 4)
   config.train.steps = 4
   config.train.checkpoint_every = 2
   config.train.log_every = 2

@@ -140,3 +140,47 @@ def test_a_missing_eval_split_stops_training_before_it_starts(mini_data_dir,
                      match=r"data.eval_splits: .*no split 'frontal'"):
     experiment.train(config, str(tmp_path / "run"))
   assert not (tmp_path / "run").exists()
+
+
+def test_video_splits_become_one_source_per_video(mini_data_dir):
+  data = configs.override(registry.get("synthetic_trk1d_smoke"), [
+      f"data.data_dir={mini_data_dir}",
+      "data.dataset=synthetic_faces/mini_video"]).data
+  ordered = [e["video_id"] for e in experiment.records(
+      "synthetic_faces/mini_video", "train",
+      data_dir=mini_data_dir).as_numpy_iterator()]
+  sources, sizes = experiment.training_sources(data)
+  videos = [[e["video_id"] for e in s.as_numpy_iterator()] for s in sources]
+  assert sizes == [len(v) for v in videos] == [8, 8, 8, 8]
+  assert all(len(set(v)) == 1 for v in videos)
+  assert sum(videos, []) == ordered  # every frame once, in order
+  # A percent slice (a cross-validation fold) is cut the same way; an extra
+  # image set is one more source, sampled by its size (the union).
+  data.train_splits = ("train[25%:]",)
+  data.extra_train_datasets = ("synthetic_faces/mini:train",)
+  sources, sizes = experiment.training_sources(data)
+  assert sizes == [8, 8, 8, 48]
+  assert set(sources[0].element_spec) == {"image", "landmarks", "visible",
+                                          "box", "image_id"}
+
+
+@pytest.mark.parametrize("name", ["table4_300vw", "table1_trk2d_L64"])
+def test_a_paper_tracker_batch_holds_the_papers_10_frames(mini_data_dir,
+                                                          name):
+  # Sec. 5.1: "A training batch contains 10 facial images or frames."
+  config = configs.override(registry.get(name), [
+      f"data.data_dir={mini_data_dir}",
+      "data.dataset=synthetic_faces/mini_video", "data.crop_size=32",
+      "model.heatmap_length=32", "data.shuffle_buffer=8",
+      "data.augment=false"])
+  batch = next(iter(experiment.training_stream(config)))
+  clips, frames = batch["image"].shape[:2]
+  assert clips * frames == 10 and frames == config.data.clip_length > 1
+  assert len(batch["mask"]) == clips
+
+
+def test_a_tracker_batch_must_hold_whole_clips():
+  with pytest.raises(ValueError, match=r"batch_size counts frames for "
+                     r"trackers: it must be a multiple of data.clip_length "
+                     r"\(5\), got 8"):
+    configs.override(registry.get("table4_300vw"), ["train.batch_size=8"])
