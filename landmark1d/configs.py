@@ -282,6 +282,28 @@ class ExperimentConfig:
     return _from_dict(cls, values, prefix="")
 
 
+# What only evaluation, logging or file locations read: configs equal in all
+# else train the same weights (Table 3's +DARK row is Table 3's run scored
+# with another decoder; Talking Face rows are the 300-VW tracker's run).
+_NOT_TRAINING = {"": ("name", "description", "eval"),
+                 "data": ("data_dir", "manual_dir", "eval_splits",
+                          "eval_dataset", "eval_subset", "normalization"),
+                 "tracker": ("detector_workdir",),
+                 "train": ("log_every", "image_summary_every", "eval_every",
+                           "eval_examples", "checkpoint_every",
+                           "max_checkpoints")}
+
+
+def training_settings(config: ExperimentConfig) -> dict:
+  """The settings that decide a run's trained weights, as JSON values."""
+  values = json.loads(config.to_json())
+  for section, names in _NOT_TRAINING.items():
+    node = values[section] if section else values
+    for name in names:
+      del node[name]
+  return values
+
+
 def _require(condition: bool, message: str):
   if not condition:
     raise ValueError(message)

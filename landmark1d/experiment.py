@@ -573,27 +573,57 @@ def mean_shape_baseline(config, max_examples: int = 500) -> np.ndarray:
   return evaluation.mean_shape(np.concatenate(crops))
 
 
+def check_same_training(config: configs.ExperimentConfig, workdir: str):
+  """Raises ValueError unless `workdir` was trained with `config`'s settings
+  (`configs.training_settings`), naming the fields that differ."""
+  trained = configs.training_settings(load_config(workdir))
+  wanted = configs.training_settings(config)
+  differ = sorted(
+      f"{section}.{field}: {trained[section].get(field)!r} there, "
+      f"{value!r} in {config.name}" for section, values in wanted.items()
+      if isinstance(values, dict) for field, value in values.items()
+      if trained[section].get(field) != value)
+  if differ:
+    raise ValueError(f"{workdir} was trained with other settings than "
+                     f"{config.name!r}: {'; '.join(differ)}")
+
+
 def evaluate(config: configs.ExperimentConfig, workdir: str, *,
              decoder: str | None = None, splits=None, model=None,
+             model_workdir: str | None = None,
              log: Callable[[str], None] = print) -> dict:
   """Scores the workdir's model on each eval split, beside the mean shape.
 
   Writes `eval/<split>.{json,md}`, `eval/<split>_ced.png`, a jitter figure
-  for videos and `eval/summary.json`.
+  for videos and `eval/summary.json` (with the config name and decoder).
+
+  Args:
+    config: the experiment (its eval splits, decoder, scoring).
+    workdir: where the results go; its model is scored unless
+      `model_workdir` or `model` is given.
+    decoder: overrides `config.eval.decoder`.
+    splits: overrides `config.data.eval_splits`.
+    model: an already restored model.
+    model_workdir: score the model of this workdir, which must have been
+      trained with `config`'s training settings (rows that share another's
+      training, e.g. Table 3's +DARK row).
+    log: sink for the result tables.
 
   Returns:
     `{split: {"model": SplitScores, "baseline": SplitScores}}`.
   """
   config.validate()
   decoder = decoder or config.eval.decoder
-  model = model or restore(config, workdir)
+  if model_workdir:
+    check_same_training(config, model_workdir)
+  model = model or restore(config, model_workdir or workdir)
   if is_tracker(config):
     predict = _tracker_predict(model, config, decoder)
   else:
     predict = _detector_predict(model, config, decoder)
   mean = mean_shape_baseline(config)
   data = config.data
-  results, summary = {}, {"decoder": decoder}
+  results, summary = {}, {"config": config.name, "decoder": decoder}
   for split in (splits or data.eval_splits):
     collected = collect(config, split, {
         "model": predict,
@@ -658,30 +688,98 @@ def fold_splits(split: str, fold: int, folds: int) -> tuple[str, str]:
   return "+".join(parts), f"{split}[{lo}%:{hi}%]"
 
 
+def cv_folds(data: configs.DataConfig, folds: int) -> list[tuple[str, str]]:
+  """(train, held-out) split strings of each fold of `data.train_splits[0]`.
+
+  Image sets fold by percent of examples (`fold_splits`); video sets by whole
+  videos, so that no video has frames on both sides of a fold.
+  """
+  split = data.train_splits[0]
+  builder = _builder(data.dataset, data.data_dir, data.manual_dir)
+  if "video_id" not in builder.info.features:
+    return [fold_splits(split, k, folds) for k in range(folds)]
+  parts = _absolute_ranges(builder, data.dataset, split)
+  if len(parts) != 1:
+    raise ValueError(f"cross-validation folds one split, got {split!r}")
+  base, start, stop = parts[0]
+  videos = _video_ranges(builder, data.dataset, base, start, stop)
+  if len(videos) < folds:
+    raise ValueError(f"{data.dataset} {split!r} has {len(videos)} videos, "
+                     f"fewer than {folds} folds")
+  out = []
+  for k in range(folds):
+    lo = videos[len(videos) * k // folds][0]
+    hi = videos[len(videos) * (k + 1) // folds - 1][1]
+    train_parts = ([f"{base}[{start}:{lo}]"] if lo > start else []) + (
+        [f"{base}[{hi}:{stop}]"] if hi < stop else [])
+    out.append(("+".join(train_parts), f"{base}[{lo}:{hi}]"))
+  return out
+
+
+def _on_fold(config: configs.ExperimentConfig, train_split: str,
+             held_out: str) -> configs.ExperimentConfig:
+  config = copy.deepcopy(config)
+  config.data = dataclasses.replace(
+      config.data, train_splits=(train_split,), eval_splits=(held_out,),
+      eval_dataset=None, eval_subset=None)
+  return config
+
+
 def cross_validate(config: configs.ExperimentConfig, workdir: str, *,
                    parameter: str, values, folds: int = 10,
+                   detector: configs.ExperimentConfig | None = None,
                    log: Callable[[str], None] = print, **train_kwargs) -> dict:
   """k-fold cross-validation on the training split; returns the best value.
 
   Each (value, fold) trains a fresh model for `config.train.steps` on the
   other folds and scores it on the held-out fold; the value with the lowest
   mean NRMSE wins. Results go to `<workdir>/cross_validation.json`.
+
+  For lambda (a tracker), the tracker's detector is trained once per fold on
+  that fold's training part too (`detector`, its config), so that no
+  held-out frame was seen by any part of the model.
+
+  Args:
+    config: the detector (gamma) or tracker (lambda) config.
+    workdir: holds one run per (value, fold), fold detectors, the result.
+    parameter: "gamma" (eq. 10) or "lambda" (eq. 13).
+    values: candidate values.
+    folds: k.
+    detector: for lambda, the config of the tracker's detector, unless
+      `config.tracker.from_scratch`.
+    log: progress sink.
+    **train_kwargs: passed to `train`.
   """
   if parameter not in CV_PARAMETERS:
     raise ValueError(f"parameter must be one of {sorted(CV_PARAMETERS)}, "
                      f"got {parameter!r}")
+  if (parameter == "lambda") != is_tracker(config):
+    raise ValueError(f"{parameter} is cross-validated on a "
+                     f"{'tracker' if parameter == 'lambda' else 'detector'} "
+                     f"config; {config.name!r} is not one")
   section, field = CV_PARAMETERS[parameter]
-  split = config.data.train_splits[0]
+  splits = cv_folds(config.data, folds)
+  fold_detectors = {}
+  if parameter == "lambda" and not config.tracker.from_scratch:
+    if detector is None or (detector.data.dataset, detector.data.train_splits
+                            ) != (config.data.dataset,
+                                  config.data.train_splits):
+      raise ValueError(f"cross-validating lambda of {config.name!r} needs its "
+                       "detector's config, trained on the same split (its "
+                       "detector is retrained on every fold)")
+    for fold, (train_split, held_out) in enumerate(splits):
+      run_dir = os.path.join(workdir, "detector", f"fold{fold}")
+      train(_on_fold(detector, train_split, held_out), run_dir, log=log,
+            **train_kwargs)
+      fold_detectors[fold] = run_dir
   table = {}
   for value in values:
     errors = []
-    for fold in range(folds):
-      cfg = copy.deepcopy(config)
+    for fold, (train_split, held_out) in enumerate(splits):
+      cfg = _on_fold(config, train_split, held_out)
       setattr(getattr(cfg, section), field, float(value))
-      train_split, held_out = fold_splits(split, fold, folds)
-      cfg.data = dataclasses.replace(cfg.data, train_splits=(train_split,),
-                                     eval_splits=(held_out,),
-                                     eval_dataset=None)
+      if fold in fold_detectors:
+        cfg.tracker.detector_workdir = fold_detectors[fold]
       run_dir = os.path.join(workdir, f"{parameter}_{value:g}", f"fold{fold}")
       train(cfg, run_dir, log=log, **train_kwargs)
       scores = evaluate(cfg, run_dir, log=lambda s: None)

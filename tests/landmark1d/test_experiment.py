@@ -1,6 +1,9 @@
 """Experiment helpers that need no training: CV folds, config round trip, the
 tracker's detector-run check."""
 
+import json
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -9,6 +12,8 @@ from experiments import configs as registry
 from landmark1d import configs
 from landmark1d import evaluation
 from landmark1d import experiment
+from landmark1d import metrics
+from landmark1d import training
 
 
 @pytest.mark.parametrize("folds", [2, 3, 10])
@@ -184,3 +189,83 @@ def test_a_tracker_batch_must_hold_whole_clips():
                      r"trackers: it must be a multiple of data.clip_length "
                      r"\(5\), got 8"):
     configs.override(registry.get("table4_300vw"), ["train.batch_size=8"])
+
+
+def _mini_video(name, mini_data_dir):
+  return configs.override(registry.get(name), [
+      f"data.data_dir={mini_data_dir}",
+      "data.dataset=synthetic_faces/mini_video"])
+
+
+def test_video_folds_hold_out_whole_videos(mini_data_dir):
+  folds = experiment.cv_folds(_mini_video("synthetic_trk1d_smoke",
+                                          mini_data_dir).data, 2)
+  # 4 videos of 8 frames: each fold holds out 2 whole videos.
+  assert folds == [("train[16:32]", "train[0:16]"),
+                   ("train[0:16]", "train[16:32]")]
+
+
+def test_lambda_cross_validation_retrains_the_detector_on_every_fold(
+    mini_data_dir, tmp_path, monkeypatch):
+  calls = []
+
+  def fake_train(config, workdir, **_):
+    calls.append(("train", config.name, config.data.train_splits,
+                  config.tracker.detector_workdir, workdir))
+
+  def fake_evaluate(config, workdir, **_):
+    split = config.data.eval_splits[0]
+    score = evaluation.SplitScores(summary=metrics.Summary(
+        count=1, nrmse=10 * config.tracker.fusion_lambda + 1, auc={},
+        failure_rate={}), errors=np.zeros(1), regions={})
+    return {split: {"model": score}}
+
+  monkeypatch.setattr(experiment, "train", fake_train)
+  monkeypatch.setattr(experiment, "evaluate", fake_evaluate)
+  tracker = _mini_video("synthetic_trk1d_smoke", mini_data_dir)
+  detector = _mini_video("synthetic_det1d_L192_smoke", mini_data_dir)
+  with pytest.raises(ValueError, match="needs its detector's config"):
+    experiment.cross_validate(tracker, str(tmp_path), parameter="lambda",
+                              values=[0.5], folds=2)
+  result = experiment.cross_validate(
+      tracker, str(tmp_path), parameter="lambda", values=[0.5, 0.1], folds=2,
+      detector=detector)
+  assert result["best"] == 0.1
+  fold_dirs = [str(tmp_path / "detector" / f"fold{k}") for k in range(2)]
+  assert calls[:2] == [
+      ("train", detector.name, ("train[16:32]",), None, fold_dirs[0]),
+      ("train", detector.name, ("train[0:16]",), None, fold_dirs[1])]
+  trackers = calls[2:]
+  assert [c[2] for c in trackers] == [("train[16:32]",), ("train[0:16]",)] * 2
+  assert [c[3] for c in trackers] == fold_dirs * 2  # each fold's own detector
+
+
+def test_a_row_is_scored_from_a_run_with_the_same_training(mini_data_dir,
+                                                           tmp_path):
+  def mini(name):
+    return configs.override(registry.get(name), [
+        f"data.data_dir={mini_data_dir}", "data.dataset=synthetic_faces/mini",
+        "eval.max_examples=8"])
+
+  # A "run": the config and a checkpoint of an untrained model, as training
+  # writes them.
+  run = tmp_path / "synthetic_det1d_L192_smoke"
+  trained = mini("synthetic_det1d_L192_smoke")
+  experiment._write_config(trained, str(run))  # pylint: disable=protected-access
+  model = experiment.build_detector(trained)
+  tf.train.CheckpointManager(tf.train.Checkpoint(
+      model=training.checkpoint_variables(model),
+      step=tf.Variable(4, dtype=tf.int64)), str(run / "checkpoints"), 1).save(
+          checkpoint_number=4)
+  # synthetic_det1d trains exactly what synthetic_det1d_L192 trains.
+  out = str(tmp_path / "synthetic_det1d_smoke")
+  experiment.evaluate(mini("synthetic_det1d_smoke"), out,
+                      model_workdir=str(run), log=lambda _: None)
+  summary = json.load(open(os.path.join(out, "eval", "summary.json")))
+  assert (summary["config"], summary["decoder"]) == ("synthetic_det1d_smoke",
+                                                     "argmax")
+  assert summary["test"]["images"] == 8
+  with pytest.raises(ValueError, match=r"model.coattention_gamma: 0.3 there, "
+                     r"0.0 in synthetic_det1d_gamma0.0_smoke"):
+    experiment.evaluate(mini("synthetic_det1d_gamma0.0_smoke"),
+                        str(tmp_path / "g0"), model_workdir=str(run))
