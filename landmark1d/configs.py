@@ -44,7 +44,8 @@ class DataConfig:
     context: crop window side over the mean side of the landmark box.
     shift: vertical window shift as a fraction of the box height.
     augment: training augmentation on / off.
-    rotation: max rotation in degrees (paper setting: 30).
+    rotation: max rotation in degrees (ours: the paper states no
+      augmentation; 30 is HRNet-Facial's face setting).
     scale: max relative scale change (e.g. 0.25 -> [0.75, 1.25]).
     translate: max translation as a fraction of the crop.
     flip: horizontal flips with the landmark permutation.

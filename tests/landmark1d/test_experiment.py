@@ -76,23 +76,23 @@ def test_tracker_without_its_detector_run_names_the_command(tmp_path):
   with pytest.raises(experiment.DetectorRunError) as error:
     experiment.train(_tracker(), str(workdir))
   message = str(error.value)
-  expected = str(tmp_path / "runs" / "synthetic_det1d_L192_smoke")
+  expected = str(tmp_path / "runs" / "synthetic_det1d_smoke")
   assert ("python -m experiments.train_detector --config="
-          f"synthetic_det1d_L192_smoke --workdir={expected}") in message
+          f"synthetic_det1d_smoke --workdir={expected}") in message
   assert f"--set=tracker.detector_workdir={expected}" in message
   assert "tracker.from_scratch=true" in message
   assert not workdir.exists()  # failed before writing anything
 
 
 @pytest.mark.parametrize("name, steps_done, overrides, message", [
-    ("synthetic_det1d_L192_smoke", 2, {}, r"unfinished \(step 2 of 4"),
-    ("synthetic_det1d_L192_smoke", 0, {}, r"unfinished \(step 0 of 4"),
-    ("synthetic_det1d_smoke", 4, {},
-     "trained from config 'synthetic_det1d_smoke', not "
-     "'synthetic_det1d_L192_smoke'"),
-    ("synthetic_det1d_L192_smoke", 4, {"model__heatmap_length": 32},
+    ("synthetic_det1d_smoke", 2, {}, r"unfinished \(step 2 of 4"),
+    ("synthetic_det1d_smoke", 0, {}, r"unfinished \(step 0 of 4"),
+    ("synthetic_det1d_L192_smoke", 4, {},
+     "trained from config 'synthetic_det1d_L192_smoke', not "
+     "'synthetic_det1d_smoke'"),
+    ("synthetic_det1d_smoke", 4, {"model__heatmap_length": 32},
      "its heatmap_length is 32, the tracker's 64"),
-    ("synthetic_det1d_L192_smoke", 4, {"model__head": "2d"},
+    ("synthetic_det1d_smoke", 4, {"model__head": "2d"},
      "its head is '2d', the tracker's '1d'"),
     ("synthetic_trk1d_smoke", 4, {"tracker__from_scratch": "true"},
      "it is a tracker run"),
@@ -106,7 +106,7 @@ def test_tracker_refuses_a_wrong_or_unfinished_detector_run(
 
 
 def test_tracker_accepts_a_finished_run_or_from_scratch(tmp_path):
-  run = _detector_run(tmp_path / "det", "synthetic_det1d_L192_smoke", 4)
+  run = _detector_run(tmp_path / "det", "synthetic_det1d_smoke", 4)
   experiment.check_detector_run(_tracker(detector_workdir=run), "trk")
   experiment.check_detector_run(_tracker(from_scratch="true"), "trk")
   with pytest.raises(experiment.DetectorRunError, match="no config.json"):
@@ -223,7 +223,7 @@ def test_lambda_cross_validation_retrains_the_detector_on_every_fold(
   monkeypatch.setattr(experiment, "train", fake_train)
   monkeypatch.setattr(experiment, "evaluate", fake_evaluate)
   tracker = _mini_video("synthetic_trk1d_smoke", mini_data_dir)
-  detector = _mini_video("synthetic_det1d_L192_smoke", mini_data_dir)
+  detector = _mini_video("synthetic_det1d_smoke", mini_data_dir)
   with pytest.raises(ValueError, match="needs its detector's config"):
     experiment.cross_validate(tracker, str(tmp_path), parameter="lambda",
                               values=[0.5], folds=2)
