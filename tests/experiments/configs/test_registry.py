@@ -2,7 +2,9 @@
 
 import pytest
 
+import landmark1d_datasets
 from experiments import configs
+from landmark1d import evaluation
 
 
 def test_every_config_loads_and_validates():
@@ -53,3 +55,86 @@ def test_unknown_name_suggests_close_ones():
   with pytest.raises(ValueError, match="unknown experiment config "
                      "'table1_det1d_L700'.*table1_det1d_L768"):
     configs.get("table1_det1d_L700")
+
+
+def _trackers():
+  return [n for n in configs.names() if configs.get(n).tracker.enabled]
+
+
+def test_every_tracker_names_an_existing_detector_of_its_model():
+  trackers = _trackers()
+  assert len(trackers) > 50
+  for name in trackers:
+    tracker = configs.get(name)
+    detector_name = tracker.tracker.detector_config
+    assert detector_name, name
+    assert detector_name.endswith("_smoke") == name.endswith("_smoke"), name
+    detector = configs.get(detector_name)
+    assert not detector.tracker.enabled, name
+    # Same head, L, gamma, sigma, model sizes, landmark set and crop size:
+    # the detector's weights load into the tracker's detector.
+    assert detector.model == tracker.model, name
+    assert (detector.data.landmark_set, detector.data.crop_size) == (
+        tracker.data.landmark_set, tracker.data.crop_size), name
+    assert not tracker.tracker.from_scratch and (
+        tracker.tracker.detector_workdir is None), name
+
+
+def test_paper_trackers_start_from_300vw_plus_300w_detectors():
+  # Sec. 5.1: "trained on the union of training sets from the 300VW and 300W
+  # dataset ... we only use it [300-W] to train the detector inside the
+  # tracker."
+  heads = set()
+  for name in _trackers():
+    if name.startswith("synthetic"):
+      continue
+    detector = configs.get(configs.get(name).tracker.detector_config)
+    assert detector.data.dataset == "ibug_300vw", name
+    assert detector.data.extra_train_datasets == ("ibug_300w:train",), name
+    heads.add((detector.model.head, detector.model.heatmap_length))
+  assert heads >= {("1d", n) for n in (64, 128, 256, 384, 512, 640, 768)}
+  assert heads >= {("2d", n) for n in (64, 128, 256)}
+
+
+def test_one_detector_config_per_distinct_detector_training():
+  # Trackers with equal detectors share one detector run, so they must name
+  # the same detector config (the run's name is checked at start). Smoke
+  # variants all shrink to one size, so only the real configs count.
+  seen = {}
+  for name in _trackers():
+    if name.endswith("_smoke"):
+      continue
+    detector_name = configs.get(name).tracker.detector_config
+    detector = configs.get(detector_name)
+    key = detector.to_json().replace(f'"{detector_name}"', "").replace(
+        f'"{detector.description}"', "")
+    assert seen.setdefault(key, detector_name) == detector_name, (
+        name, detector_name, seen[key])
+
+
+def _sources(config):
+  """(dataset, split) of every split a config trains or evaluates on."""
+  data = config.data
+  sources = [(data.dataset, s) for s in data.train_splits]
+  sources += [tuple(s.split(":")) for s in data.extra_train_datasets]
+  return sources + [(data.eval_dataset or data.dataset, s)
+                    for s in data.eval_splits]
+
+
+def test_every_split_a_config_names_exists_in_its_builder():
+  for name in configs.names():
+    for dataset, split in _sources(configs.get(name)):
+      assert split.split("[")[0] in landmark1d_datasets.split_names(
+          dataset), (name, dataset, split)
+
+
+def test_every_config_trains_on_its_markup_and_scores_a_shared_one():
+  for name in configs.names():
+    data = configs.get(name).data
+    for dataset, _ in _sources(configs.get(name))[:-len(data.eval_splits)]:
+      assert landmark1d_datasets.landmark_set(dataset) == data.landmark_set
+    markup = landmark1d_datasets.landmark_set(data.eval_dataset
+                                              or data.dataset)
+    if markup != data.landmark_set:  # Talking Face: the 7 common points
+      assert data.eval_subset == "common7", name
+      assert evaluation.subset_of(markup, data.eval_subset)
