@@ -73,6 +73,9 @@ def resolve(name: str, data_dir: str, overrides=()) -> configs.ExperimentConfig:
                     + ("mini_video" if video else "mini"))
   elif steps or not experiment.is_tracker(config):
     settings.append(f"train.steps={steps or DETECTOR_STEPS}")
+  if experiment.is_tracker(config):
+    # The runs measured so far trained their trackers from random detectors.
+    settings.append("tracker.from_scratch=true")
   return configs.override(config, [*settings, *overrides]).validate()
 
 

@@ -8,6 +8,8 @@
       --cross_validate=gamma --cv_values=0.1,0.2,...,1.0 --cv_folds=10
 """
 
+import sys
+
 from absl import app
 from absl import logging
 from absl import flags
@@ -43,7 +45,10 @@ def main_for(kind: str):
           f"{'tracker' if experiment.is_tracker(config) else 'detector'} "
           f"config; use experiments/train_"
           f"{'tracker' if experiment.is_tracker(config) else 'detector'}.py")
-    run(config)
+    try:
+      run(config)
+    except experiment.DetectorRunError as e:
+      sys.exit(f"error: {e}")  # the message says what to run; no traceback
   return main
 
 

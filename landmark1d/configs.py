@@ -147,21 +147,35 @@ class ModelConfig:
 class TrackerConfig:
   """The tracker of Section 4.2 (1D) or the recurrent 2D baseline [20].
 
+  The paper's tracker starts from a trained detector (Sec. 5.1: the detector
+  inside the 300-VW tracker trains on 300-VW + 300-W). Training a tracker
+  therefore needs a finished run of `detector_config` in `detector_workdir`
+  (checked by `experiment.check_detector_run`), unless `from_scratch`.
+
   Attributes:
     enabled: train / evaluate a tracker instead of a detector.
     fusion_lambda: lambda of eq. 13 (paper: 0.3); 0 is Table 2's ablation.
-    detector_workdir: workdir of a trained detector to start from.
+    detector_config: name of the registered detector config the tracker
+      starts from (same head, L, landmark set, crop size and model sizes).
+    detector_workdir: workdir of a finished run of `detector_config`.
+    from_scratch: train without a detector run (random detector weights);
+      the explicit opt-in, never the silent default.
     freeze_detector: keep the detector's weights fixed while training.
   """
 
   enabled: bool = False
   fusion_lambda: float = 0.3
+  detector_config: str | None = None
   detector_workdir: str | None = None
+  from_scratch: bool = False
   freeze_detector: bool = False
 
   def validate(self):
     _require(0.0 <= self.fusion_lambda <= 1.0,
              "tracker.fusion_lambda must be in [0, 1] (eq. 13)")
+    _require(not (self.from_scratch and self.detector_workdir),
+             "tracker.from_scratch=true and tracker.detector_workdir="
+             f"{self.detector_workdir!r} contradict each other; set one")
 
 
 @dataclasses.dataclass

@@ -44,6 +44,10 @@ class DatasetError(ValueError):
   """A dataset or split that cannot be read, with what to do about it."""
 
 
+class DetectorRunError(ValueError):
+  """A tracker's detector run is missing, unfinished or of another config."""
+
+
 # ----------------------------------------------------------------------------
 # Data.
 
@@ -136,6 +140,74 @@ def build_model(config: configs.ExperimentConfig,
       freeze_detector=config.tracker.freeze_detector)
 
 
+def latest_step(workdir: str) -> int | None:
+  """The step of a workdir's latest checkpoint, None when it has none."""
+  latest = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
+  # `training.train` numbers checkpoints by step: ".../ckpt-<step>".
+  return None if latest is None else int(latest.rsplit("-", 1)[1])
+
+
+def check_detector_run(config: configs.ExperimentConfig, workdir: str):
+  """Raises unless a tracker can start from its detector run.
+
+  A tracker starts from a finished run of `tracker.detector_config` in
+  `tracker.detector_workdir` with the tracker's model settings, landmark set
+  and crop size; `tracker.from_scratch` opts out. Detector configs pass.
+
+  Args:
+    config: the tracker's config.
+    workdir: the tracker's workdir (the suggested detector workdir is its
+      sibling named after the detector config).
+
+  Raises:
+    DetectorRunError: naming the command to run first and the override to
+      pass.
+  """
+  t = config.tracker
+  if not is_tracker(config) or t.from_scratch:
+    return
+  name = t.detector_config or "<detector config>"
+  suggested = t.detector_workdir or os.path.join(
+      os.path.dirname(os.path.normpath(workdir)), name)
+  data_dir = (f" --data_dir={config.data.data_dir}" if config.data.data_dir
+              else "")
+  fix = (f"Train it first:\n  python -m experiments.train_detector "
+         f"--config={name} --workdir={suggested}{data_dir} --evaluate=false\n"
+         f"then pass --set=tracker.detector_workdir={suggested} to the "
+         "tracker (or --set=tracker.from_scratch=true to train it from a "
+         "random detector).")
+  where = f"tracker {config.name!r} starts from a trained detector"
+  if not t.detector_workdir:
+    raise DetectorRunError(f"{where} ({name}), but tracker.detector_workdir "
+                           f"is not set. {fix}")
+  run = t.detector_workdir
+  if not os.path.exists(os.path.join(run, "config.json")):
+    raise DetectorRunError(f"{where}: tracker.detector_workdir={run} holds no "
+                           f"run (no config.json). {fix}")
+  trained = load_config(run)
+  problems = []
+  if is_tracker(trained):
+    problems.append(f"it is a tracker run ({trained.name})")
+  if t.detector_config and trained.name != t.detector_config:
+    problems.append(f"it was trained from config {trained.name!r}, not "
+                    f"{t.detector_config!r}")
+  wanted = dict(dataclasses.asdict(config.model),
+                landmark_set=config.data.landmark_set,
+                crop_size=config.data.crop_size)
+  found = dict(dataclasses.asdict(trained.model),
+               landmark_set=trained.data.landmark_set,
+               crop_size=trained.data.crop_size)
+  problems += [f"its {key} is {found[key]!r}, the tracker's {wanted[key]!r}"
+               for key in wanted if found[key] != wanted[key]]
+  step = latest_step(run)
+  if not problems and (step or 0) < trained.train.steps:
+    problems.append(f"it is unfinished (step {step or 0} of "
+                    f"{trained.train.steps}; rerun its command to resume)")
+  if problems:
+    raise DetectorRunError(f"{where}, but tracker.detector_workdir={run} "
+                           f"cannot be used: {'; '.join(problems)}. {fix}")
+
+
 def restore(config: configs.ExperimentConfig, workdir: str) -> keras.Model:
   """The model of a trained workdir, weights from its latest checkpoint."""
   model = build_model(config, load_detector=False)
@@ -225,6 +297,7 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
   # First: MultiWorkerMirroredStrategy must configure collective ops before
   # anything initialises the TF runtime.
   dist = training.make_strategy(strategy, cpu_replicas)
+  check_detector_run(config, workdir)
   _write_config(config, workdir)
   t = config.train
   if t.deterministic:

@@ -32,11 +32,22 @@ def paper_300w_detector(**kwargs) -> configs.ExperimentConfig:
                         ["common", "challenging", "full"], **kwargs)
 
 
-def paper_300vw_tracker(eval_splits=("s1", "s2", "s3"),
+def paper_300vw_detector(steps: int = 120_000) -> configs.ExperimentConfig:
+  """The detector inside the 300-VW tracker: 300-VW train frames + 300-W train
+  (Sec. 5.1, following [36]); set its head, L and gamma like its tracker's."""
+  config = paper_detector("ibug_300vw", ["train"], ["s1", "s2", "s3"],
+                          steps=steps)
+  config.data.extra_train_datasets = ("ibug_300w:train",)
+  return config
+
+
+def paper_300vw_tracker(detector_config: str,
+                        eval_splits=("s1", "s2", "s3"),
                         steps: int = 60_000) -> configs.ExperimentConfig:
-  """The tracker on 300-VW clips; its detector comes from a detector run."""
+  """The tracker on 300-VW clips, starting from a run of `detector_config`."""
   config = paper_detector("ibug_300vw", ["train"], eval_splits, steps=steps)
-  config.tracker = configs.TrackerConfig(enabled=True, fusion_lambda=0.3)
+  config.tracker = configs.TrackerConfig(enabled=True, fusion_lambda=0.3,
+                                         detector_config=detector_config)
   config.data.clip_length = 8
   return config
 
@@ -64,20 +75,29 @@ def synthetic_detector(head: str = "1d", heatmap_length: int = 192,
       eval=configs.EvalConfig(batch_size=32))
 
 
-def synthetic_tracker(head: str = "1d", heatmap_length: int = 192,
+def synthetic_tracker(detector_config: str, head: str = "1d",
+                      heatmap_length: int = 192,
                       steps: int = 600) -> configs.ExperimentConfig:
-  """A CPU-sized tracker on the synthetic video clips."""
+  """A CPU-sized tracker on the synthetic video clips, starting from a run of
+  `detector_config` (a synthetic detector of the same head and L)."""
   config = synthetic_detector(head, heatmap_length, steps)
   config.data.dataset = "synthetic_faces/video"
   config.data.clip_length = 6
   config.data.shuffle_buffer = 64
-  config.tracker = configs.TrackerConfig(enabled=True, fusion_lambda=0.3)
+  config.tracker = configs.TrackerConfig(enabled=True, fusion_lambda=0.3,
+                                         detector_config=detector_config)
   config.train.batch_size = 4
   return config
 
 
 def smoke(config: configs.ExperimentConfig) -> configs.ExperimentConfig:
-  """Shrinks any config to seconds: tiny model, few steps (tests, dry runs)."""
+  """Shrinks any config to seconds: tiny model, few steps (tests, dry runs).
+
+  Every field set here is set alike for detectors and trackers, so a smoke
+  tracker starts from the smoke variant of its detector config.
+  """
+  if config.tracker.detector_config:
+    config.tracker.detector_config += "_smoke"
   config.data.crop_size = 32
   config.data.shuffle_buffer = 16
   config.data.clip_length = min(config.data.clip_length, 3)

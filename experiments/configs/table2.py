@@ -4,16 +4,18 @@
 
   python -m experiments.train_tracker --config=table2_300vw_lambda0 \
       --workdir=runs/table2_300vw_lambda0 \
+      --data_dir=$TFDS_DIR \
       --set=tracker.detector_workdir=runs/table4_300vw_detector
   python -m experiments.evaluate --workdir=runs/table2_300vw_lambda0
 """
 
 from experiments.configs import base
+from experiments.configs import table4
 
 
 def _tracker(lam, talking_face):
   def make():
-    config = base.paper_300vw_tracker()
+    config = base.paper_300vw_tracker(table4.DETECTOR)
     config.tracker.fusion_lambda = lam
     if talking_face:
       config.data.eval_dataset = "talking_face"

@@ -164,3 +164,18 @@ def test_bad_config_or_dataset_fails_with_a_clear_message(mini_data_dir,
       timeout=300)
   assert out.returncode != 0
   assert message in out.stderr + out.stdout
+
+
+def test_tracker_without_its_detector_run_stops_with_the_command(tmp_path):
+  out = subprocess.run(
+      [sys.executable, "-m", "experiments.train_tracker",
+       "--config=table1_trk2d_L128_smoke", f"--workdir={tmp_path / 'trk'}",
+       f"--data_dir={tmp_path / 'tfds'}"], cwd=ROOT, env=_env(),
+      capture_output=True, text=True, timeout=300)
+  assert out.returncode != 0
+  assert "Traceback" not in out.stderr
+  assert ("python -m experiments.train_detector "
+          "--config=table1_300vw_det2d_L128_smoke "
+          f"--workdir={tmp_path / 'table1_300vw_det2d_L128_smoke'} "
+          f"--data_dir={tmp_path / 'tfds'}") in out.stderr
+  assert not (tmp_path / "trk").exists()

@@ -53,3 +53,58 @@ def test_unknown_name_suggests_close_ones():
   with pytest.raises(ValueError, match="unknown experiment config "
                      "'table1_det1d_L700'.*table1_det1d_L768"):
     configs.get("table1_det1d_L700")
+
+
+def _trackers():
+  return [n for n in configs.names() if configs.get(n).tracker.enabled]
+
+
+def test_every_tracker_names_an_existing_detector_of_its_model():
+  trackers = _trackers()
+  assert len(trackers) > 50
+  for name in trackers:
+    tracker = configs.get(name)
+    detector_name = tracker.tracker.detector_config
+    assert detector_name, name
+    assert detector_name.endswith("_smoke") == name.endswith("_smoke"), name
+    detector = configs.get(detector_name)
+    assert not detector.tracker.enabled, name
+    # Same head, L, gamma, sigma, model sizes, landmark set and crop size:
+    # the detector's weights load into the tracker's detector.
+    assert detector.model == tracker.model, name
+    assert (detector.data.landmark_set, detector.data.crop_size) == (
+        tracker.data.landmark_set, tracker.data.crop_size), name
+    assert not tracker.tracker.from_scratch and (
+        tracker.tracker.detector_workdir is None), name
+
+
+def test_paper_trackers_start_from_300vw_plus_300w_detectors():
+  # Sec. 5.1: "trained on the union of training sets from the 300VW and 300W
+  # dataset ... we only use it [300-W] to train the detector inside the
+  # tracker."
+  heads = set()
+  for name in _trackers():
+    if name.startswith("synthetic"):
+      continue
+    detector = configs.get(configs.get(name).tracker.detector_config)
+    assert detector.data.dataset == "ibug_300vw", name
+    assert detector.data.extra_train_datasets == ("ibug_300w:train",), name
+    heads.add((detector.model.head, detector.model.heatmap_length))
+  assert heads >= {("1d", n) for n in (64, 128, 256, 384, 512, 640, 768)}
+  assert heads >= {("2d", n) for n in (64, 128, 256)}
+
+
+def test_one_detector_config_per_distinct_detector_training():
+  # Trackers with equal detectors share one detector run, so they must name
+  # the same detector config (the run's name is checked at start). Smoke
+  # variants all shrink to one size, so only the real configs count.
+  seen = {}
+  for name in _trackers():
+    if name.endswith("_smoke"):
+      continue
+    detector_name = configs.get(name).tracker.detector_config
+    detector = configs.get(detector_name)
+    key = detector.to_json().replace(f'"{detector_name}"', "").replace(
+        f'"{detector.description}"', "")
+    assert seen.setdefault(key, detector_name) == detector_name, (
+        name, detector_name, seen[key])
