@@ -50,7 +50,7 @@ def test_dummy_splits_keep_visibility_box_and_box_size(rehearsal_data_dir):
     assert len(examples) == len(expected)
     for e, (name, box_size, centre, points) in zip(examples, expected):
       assert e["image_id"].decode() == f"images/{name}"
-      visible = ~np.all(points == 0, axis=1)  # the lists' unannotated mark
+      visible = points[:, 1] > 0  # the lists write (0, 0) when unannotated
       hidden += int((~visible).sum())
       np.testing.assert_array_equal(e["visible"], visible)
       np.testing.assert_allclose(e["landmarks"], points, atol=1e-4)
@@ -88,6 +88,19 @@ def test_list_without_header_parses_the_same(tmp_path):
                                               for r in with_header]
   for a, b in zip(with_header, without):
     np.testing.assert_array_equal(a.landmarks, b.landmarks)
+
+
+def test_points_on_or_above_the_top_row_are_unannotated(tmp_path):
+  # HRNet's rule: a point counts when y > 0; (0, 0) is how the lists write a
+  # missing one.
+  points = np.tile([[10.0, 20.0]], (19, 1))
+  points[[0, 1, 2]] = [[0, 0], [5, 0], [-1, 7]]
+  path = tmp_path / "l.csv"
+  path.write_text("a.jpg,0.1,20,5,5," + ",".join(map(str, points.ravel()))
+                  + "\n")
+  row, = lib.read_list(str(path))
+  np.testing.assert_array_equal(row.visible, [False] * 3 + [True] * 16)
+  np.testing.assert_array_equal(row.landmarks[:3], 0.0)
 
 
 @pytest.mark.parametrize("row, what", [
