@@ -40,6 +40,10 @@ setuptools.setup(
                  "ai-edge-litert"],
         "tflite": ["ai-edge-litert"],
         "detect": ["dlib-bin"],
+        # The `tfds build datasets/<name>` CLI imports these; pip then moves
+        # protobuf 7.36 -> 6.33 and pyarrow 26 -> 25 (TF 2.21 still imports).
+        # experiments.build_dataset builds the same files without them.
+        "tfds-cli": ["apache-beam", "mlcroissant"],
     },
     entry_points={"console_scripts": [
         "landmark1d-predict=experiments.predict:run",

@@ -12,12 +12,24 @@ KNOWN = ("synthetic_faces", "ibug_300w", "aflw19", "ibug_300vw",
          "talking_face")
 
 
-def register(name: str) -> None:
-  """Imports the builder module of dataset `name` ("folder" or "folder/config")."""
+def register(name: str):
+  """Imports (and returns) the builder module of dataset `name` ("folder" or
+  "folder/config")."""
   folder = name.split("/")[0].split(":")[0]
   if folder not in KNOWN:
     raise ValueError(f"unknown dataset {name!r}; landmark1d provides {KNOWN}")
-  importlib.import_module(f"{__name__}.{folder}.{folder}_dataset_builder")
+  return importlib.import_module(
+      f"{__name__}.{folder}.{folder}_dataset_builder")
+
+
+def split_names(name: str) -> tuple[str, ...]:
+  """Every split a build of dataset `name` can have (before it is built)."""
+  return register(name).SPLITS
+
+
+def landmark_set(name: str) -> str:
+  """The `landmark_sets` scheme of dataset `name`'s ground truth."""
+  return register(name).LANDMARK_SET
 
 
 def builder(name: str, data_dir: str | None = None):

@@ -32,9 +32,20 @@ def resolve_config(from_workdir: bool = False) -> configs.ExperimentConfig:
   else:
     raise flags.ValidationError("--config is required (python -m "
                                 "experiments.list_configs lists them)")
-  overrides = list(OVERRIDES.value)
+  return configs.override(config, list(OVERRIDES.value)
+                          + _data_overrides()).validate()
+
+
+def _data_overrides() -> list[str]:
+  overrides = []
   if DATA_DIR.value:
     overrides.append(f"data.data_dir={DATA_DIR.value}")
   if MANUAL_DIR.value:
     overrides.append(f"data.manual_dir={MANUAL_DIR.value}")
-  return configs.override(config, overrides).validate()
+  return overrides
+
+
+def resolve_named(name: str) -> configs.ExperimentConfig:
+  """Another named config with this run's --data_dir / --manual_dir (not its
+  --set overrides), e.g. a tracker's detector."""
+  return configs.override(registry.get(name), _data_overrides()).validate()

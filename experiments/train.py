@@ -1,11 +1,14 @@
 """Shared main of train_detector.py and train_tracker.py (resumes from --workdir).
 
   python -m experiments.train_detector --config=synthetic_det1d --workdir=runs/det1d
-  python -m experiments.train_detector --config=table1_300w_1d_L768 --workdir=runs/t1 \
+  python -m experiments.train_detector --config=table1_det1d_L768 --workdir=runs/t1 \
       --data_dir=$TFDS --strategy=mirrored --mixed_precision
   # k-fold selection of gamma (Section 5.1):
   python -m experiments.train_detector --config=... --workdir=runs/cv \
       --cross_validate=gamma --cv_values=0.1,0.2,...,1.0 --cv_folds=10
+  # of lambda: the tracker's detector is trained on every fold's training part
+  python -m experiments.train_tracker --config=table4_300vw --workdir=runs/cvl \
+      --cross_validate=lambda
 """
 
 import sys
@@ -57,10 +60,14 @@ def run(config):
                 mixed_precision=_MIXED.value, jit_compile=_JIT.value)
   workdir = flags_common.WORKDIR.value
   if _CV.value:
+    t = config.tracker
+    detector = (flags_common.resolve_named(t.detector_config)
+                if t.enabled and t.detector_config and not t.from_scratch
+                else None)
     result = experiment.cross_validate(
         config, workdir, parameter=_CV.value,
         values=[float(v) for v in _CV_VALUES.value], folds=_CV_FOLDS.value,
-        **kwargs)
+        detector=detector, **kwargs)
     print(f"best {_CV.value}: {result['best']:g}")
     return
   experiment.train(config, workdir, **kwargs)

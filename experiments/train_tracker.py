@@ -4,10 +4,10 @@ A tracker starts from a finished run of its config's detector
 (`tracker.detector_config`): pass --set=tracker.detector_workdir=<dir>, or
 --set=tracker.from_scratch=true to train it from a random detector.
 
-  python -m experiments.train_detector --config=synthetic_det1d_L192 \
-      --workdir=runs/synthetic_det1d_L192
+  python -m experiments.train_detector --config=synthetic_det1d \
+      --workdir=runs/synthetic_det1d
   python -m experiments.train_tracker --config=synthetic_trk1d --workdir=runs/trk1d \
-      --set=tracker.detector_workdir=runs/synthetic_det1d_L192
+      --set=tracker.detector_workdir=runs/synthetic_det1d
 """
 
 from absl import app

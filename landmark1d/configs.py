@@ -44,13 +44,15 @@ class DataConfig:
     context: crop window side over the mean side of the landmark box.
     shift: vertical window shift as a fraction of the box height.
     augment: training augmentation on / off.
-    rotation: max rotation in degrees (paper setting: 30).
+    rotation: max rotation in degrees (ours: the paper states no
+      augmentation; 30 is HRNet-Facial's face setting).
     scale: max relative scale change (e.g. 0.25 -> [0.75, 1.25]).
     translate: max translation as a fraction of the crop.
     flip: horizontal flips with the landmark permutation.
     color: colour jitter on / off.
     occlusion: probability of a random occluding rectangle.
-    clip_length: T, frames per training clip (trackers only).
+    clip_length: T, frames per training clip (trackers only); divides
+      train.batch_size.
     shuffle_buffer: examples in the shuffle buffer.
   """
 
@@ -183,7 +185,9 @@ class TrainConfig:
   """Optimisation (Section 5.1: Adam, lr 1e-4, batch 10).
 
   Attributes:
-    batch_size: global batch size, split across replicas.
+    batch_size: global batch size in images, split across replicas. For
+      trackers it counts frames (the paper: "a training batch contains 10
+      facial images or frames"): batch_size / clip_length clips.
     learning_rate: Adam learning rate.
     steps: total training steps.
     checkpoint_every: steps between checkpoints.
@@ -261,6 +265,11 @@ class ExperimentConfig:
     _require(bool(self.name), "config needs a name")
     for part in (self.data, self.model, self.tracker, self.train, self.eval):
       part.validate()
+    if self.tracker.enabled:
+      _require(self.train.batch_size % self.data.clip_length == 0,
+               f"train.batch_size counts frames for trackers: it must be a "
+               f"multiple of data.clip_length ({self.data.clip_length}), got "
+               f"{self.train.batch_size}")
     return self
 
   def to_dict(self) -> dict:
@@ -272,6 +281,28 @@ class ExperimentConfig:
   @classmethod
   def from_dict(cls, values: dict) -> "ExperimentConfig":
     return _from_dict(cls, values, prefix="")
+
+
+# What only evaluation, logging or file locations read: configs equal in all
+# else train the same weights (Table 3's +DARK row is Table 3's run scored
+# with another decoder; Talking Face rows are the 300-VW tracker's run).
+_NOT_TRAINING = {"": ("name", "description", "eval"),
+                 "data": ("data_dir", "manual_dir", "eval_splits",
+                          "eval_dataset", "eval_subset", "normalization"),
+                 "tracker": ("detector_workdir",),
+                 "train": ("log_every", "image_summary_every", "eval_every",
+                           "eval_examples", "checkpoint_every",
+                           "max_checkpoints")}
+
+
+def training_settings(config: ExperimentConfig) -> dict:
+  """The settings that decide a run's trained weights, as JSON values."""
+  values = json.loads(config.to_json())
+  for section, names in _NOT_TRAINING.items():
+    node = values[section] if section else values
+    for name in names:
+      del node[name]
+  return values
 
 
 def _require(condition: bool, message: str):

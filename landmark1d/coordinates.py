@@ -127,3 +127,37 @@ def crop_to_heatmap(points, crop_size: int, length: int):
 def heatmap_to_crop(indices, crop_size: int, length: int):
   """Heatmap index coordinates to crop pixels, p = u * F / L (eq. 7)."""
   return tf.cast(indices, tf.float32) * (crop_size / length)
+
+
+def similarity_fit(source, target):
+  """Least-squares similarity (scale, rotation, shift) taking source to target.
+
+  The closed form of the 2D Procrustes fit: with centred points as complex
+  numbers a (source) and b (target), s * exp(i theta) = sum(conj(a) b) /
+  sum(|a|^2).
+
+  Args:
+    source: `(K, 2)` points, K >= 2, not all equal.
+    target: `(K, 2)` points.
+
+  Returns:
+    `(3, 3)` affine matrix for `apply_affine`.
+  """
+  source = tf.convert_to_tensor(source, tf.float32)
+  target = tf.convert_to_tensor(target, tf.float32)
+  mean_s = tf.reduce_mean(source, 0)
+  mean_t = tf.reduce_mean(target, 0)
+  a, b = source - mean_s, target - mean_t
+  norm = tf.reduce_sum(a * a)
+  c = tf.reduce_sum(a[:, 0] * b[:, 0] + a[:, 1] * b[:, 1]) / norm
+  s = tf.reduce_sum(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]) / norm
+  linear = tf.stack([tf.stack([c, -s]), tf.stack([s, c])])
+  offset = mean_t - tf.linalg.matvec(linear, mean_s)
+  top = tf.concat([linear, offset[:, None]], axis=1)
+  return tf.concat([top, tf.constant([[0.0, 0.0, 1.0]])], axis=0)
+
+
+def tight_box(points):
+  """`(x_min, y_min, x_max, y_max)` of `(..., N, 2)` points."""
+  points = tf.convert_to_tensor(points, tf.float32)
+  return tf.concat([tf.reduce_min(points, -2), tf.reduce_max(points, -2)], -1)

@@ -52,6 +52,34 @@ class DetectorRunError(ValueError):
 # Data.
 
 
+def _builder(name: str, data_dir: str | None, manual_dir: str | None):
+  """The dataset's tfds builder, built first when needed.
+
+  Raises:
+    DatasetError: unknown dataset, or a dataset that cannot be built.
+  """
+  try:
+    return landmark1d_datasets.prepare(name, data_dir, manual_dir)
+  except ValueError as e:
+    raise DatasetError(f"dataset {name!r}: {e}") from e
+  except Exception as e:  # tfds raises many kinds; keep its message.
+    raise DatasetError(
+        f"dataset {name!r} is not built in data_dir={data_dir!r} and could "
+        f"not be built (manual_dir={manual_dir!r}): {type(e).__name__}: {e}"
+    ) from e
+
+
+def _read(builder, name: str, split: str) -> tf.data.Dataset:
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  known = set(builder.info.splits.keys())
+  for part in split.split("+"):
+    if part.split("[")[0] not in known:
+      raise DatasetError(f"dataset {name!r} has no split {part!r}; its splits "
+                         f"are {sorted(known)}")
+  return builder.as_dataset(split=split, shuffle_files=False,
+                            decoders={"image": tfds.decode.SkipDecoding()})
+
+
 def records(name: str, split: str, *, data_dir: str | None,
             manual_dir: str | None = None) -> tf.data.Dataset:
   """Examples of one split, images still encoded, in the builder's order.
@@ -62,38 +90,85 @@ def records(name: str, split: str, *, data_dir: str | None,
   Raises:
     DatasetError: unknown dataset or split, or a dataset that cannot be built.
   """
+  return _read(_builder(name, data_dir, manual_dir), name, split)
+
+
+def _absolute_ranges(builder, name: str, split: str):
+  """`[(split, start, stop)]`: the example ranges a split string selects."""
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  _read(builder, name, split)  # checks the split names
+  infos = builder.info.splits
+  ranges = []
+  for part in tfds.core.ReadInstruction.from_spec(split).to_absolute(infos):
+    n = infos[part.splitname].num_examples
+    ranges.append((part.splitname, part.from_ or 0,
+                   n if part.to is None else part.to))
+  return ranges
+
+
+def _video_ranges(builder, name: str, split: str, start: int, stop: int):
+  """`[(start, stop)]` of each video within examples [start, stop) of a split.
+
+  Reads the split's video ids once (the builders write frames in video order).
+  """
+  ids = _read(builder, name, f"{split}[{start}:{stop}]").map(
+      lambda e: e["video_id"]).batch(4096)
+  ids = np.concatenate([list(batch) for batch in ids.as_numpy_iterator()])
   try:
-    builder = landmark1d_datasets.prepare(name, data_dir, manual_dir)
+    runs = input_pipeline.video_ranges(ids)
   except ValueError as e:
-    raise DatasetError(f"dataset {name!r}: {e}") from e
-  except Exception as e:  # tfds raises many kinds; keep its message.
-    raise DatasetError(
-        f"dataset {name!r} is not built in data_dir={data_dir!r} and could "
-        f"not be built (manual_dir={manual_dir!r}): {type(e).__name__}: {e}"
-    ) from e
-  known = set(builder.info.splits.keys())
-  for part in split.split("+"):
-    if part.split("[")[0] not in known:
-      raise DatasetError(f"dataset {name!r} has no split {part!r}; its splits "
-                         f"are {sorted(known)}")
-  return builder.as_dataset(split=split, shuffle_files=False,
-                            decoders={"image": tfds.decode.SkipDecoding()})
+    raise DatasetError(f"dataset {name!r}, split {split!r}: {e}") from e
+  return [(start + a, start + b) for a, b in runs]
 
 
-def _training_records(data: configs.DataConfig) -> tf.data.Dataset:
-  sources = [(data.dataset, s) for s in data.train_splits]
-  sources += [tuple(s.split(":")) for s in data.extra_train_datasets]
-  parts = [records(name, split, data_dir=data.data_dir,
-                   manual_dir=data.manual_dir) for name, split in sources]
-  keys = ("image", "landmarks", "visible", "box", "image_id")
-  if data.clip_length and len(parts) == 1:
-    return parts[0]
-  # Mixed sources keep the keys they share, so they can be concatenated.
-  ds = parts[0].map(lambda e: {k: e[k] for k in keys})
-  for part in parts[1:]:
-    ds = ds.concatenate(part.map(lambda e: {k: e[k] for k in keys}))
-  return ds
+def training_sources(data: configs.DataConfig):
+  """What training samples from: one source per video, one per image split.
+
+  A video split is cut into one source per video, so that batches mix videos
+  (its frames are stored in order: a shuffle buffer over the ordered stream
+  held one or two videos per batch); `extra_train_datasets` become further
+  sources. Sampling each source with a weight equal to its size draws every
+  training example with equal probability, i.e. from the union of the
+  sources (Sec. 5.1: 300-VW train + 300-W train), interleaved rather than
+  concatenated.
+
+  Returns:
+    `(sources, sizes)`: datasets of examples in their stored order, and their
+    numbers of examples. Sources from several datasets keep the keys they
+    share.
+  """
+  named = [(data.dataset, s) for s in data.train_splits]
+  named += [tuple(s.split(":")) for s in data.extra_train_datasets]
+  sources, sizes = [], []
+  for name, split in named:
+    builder = _builder(name, data.data_dir, data.manual_dir)
+    video = "video_id" in builder.info.features
+    for base, start, stop in _absolute_ranges(builder, name, split):
+      ranges = (_video_ranges(builder, name, base, start, stop) if video
+                else [(start, stop)])
+      for a, b in ranges:
+        sources.append(_read(builder, name, f"{base}[{a}:{b}]"))
+        sizes.append(b - a)
+  if len({name for name, _ in named}) > 1:
+    keys = ("image", "landmarks", "visible", "box", "image_id")
+    sources = [s.map(lambda e: {k: e[k] for k in keys}) for s in sources]
+  return sources, sizes
+
+
+def check_eval_splits(data: configs.DataConfig):
+  """Raises DatasetError unless every eval split is in the built eval set.
+
+  Called before training, so a missing split stops a run at once rather
+  than after it trained (evaluation reads them only at the end).
+  """
+  name = data.eval_dataset or data.dataset
+  for split in data.eval_splits:
+    try:
+      records(name, split, data_dir=data.data_dir, manual_dir=data.manual_dir)
+    except DatasetError as e:
+      raise DatasetError(f"data.eval_splits: {e}. Fix the download, or "
+                         "evaluate other splits with --set=data.eval_splits="
+                         "...") from e
 
 
 def augment_params(data: configs.DataConfig):
@@ -288,6 +363,42 @@ def _summary_hook(config, model, workdir, log):
   return hook
 
 
+def examples_per_batch(config: configs.ExperimentConfig) -> int:
+  """Images per training batch, or clips: a tracker's batch_size counts
+  frames (the paper's "10 facial images or frames"), the loss counts clips."""
+  if is_tracker(config):
+    return config.train.batch_size // config.data.clip_length
+  return config.train.batch_size
+
+
+def training_stream(config: configs.ExperimentConfig, first_step: int = 0,
+                    input_context: tf.distribute.InputContext | None = None,
+                    sources=None) -> tf.data.Dataset:
+  """The config's resumable training batches from step `first_step`.
+
+  Args:
+    config: the experiment.
+    first_step: the global step of the first batch.
+    input_context: from `distribute_datasets_from_function`, or None.
+    sources: `training_sources(config.data)` when already read.
+
+  Returns:
+    Batches of `(examples_per_batch / replicas, ...)`; trackers' have a time
+    axis of `data.clip_length` frames.
+  """
+  data, m, t = config.data, config.model, config.train
+  sources, sizes = sources or training_sources(data)
+  examples = examples_per_batch(config)
+  return input_pipeline.training_dataset(
+      sources, weights=sizes, landmark_set=data.landmark_set,
+      crop_size=data.crop_size, heatmap_length=m.heatmap_length,
+      sigma=m.sigma, target=m.head, batch_size=examples,
+      augment=augment_params(data), context=data.context, shift=data.shift,
+      seed=t.seed, first_example=first_step * examples,
+      shuffle_buffer=data.shuffle_buffer, input_context=input_context,
+      clip_length=data.clip_length if is_tracker(config) else 0)
+
+
 def train(config: configs.ExperimentConfig, workdir: str, *,
           strategy: str = "default", cpu_replicas: int = 0,
           mixed_precision: bool = False, jit_compile: bool = False,
@@ -298,6 +409,7 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
   # anything initialises the TF runtime.
   dist = training.make_strategy(strategy, cpu_replicas)
   check_detector_run(config, workdir)
+  check_eval_splits(config.data)
   _write_config(config, workdir)
   t = config.train
   if t.deterministic:
@@ -310,28 +422,19 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
     optimizer = keras.optimizers.Adam(t.learning_rate)
     if mixed_precision:
       optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-  train_records = _training_records(config.data)
-  data, m = config.data, config.model
-  clip_length = data.clip_length if is_tracker(config) else 0
+  sources = training_sources(config.data)
 
   def dataset_fn(first_step, ctx):
-    return input_pipeline.training_dataset(
-        train_records, landmark_set=data.landmark_set,
-        crop_size=data.crop_size, heatmap_length=m.heatmap_length,
-        sigma=m.sigma, target=m.head, batch_size=t.batch_size,
-        augment=augment_params(data), context=data.context, shift=data.shift,
-        seed=t.seed, first_example=first_step * t.batch_size,
-        shuffle_buffer=data.shuffle_buffer, input_context=ctx,
-        clip_length=clip_length)
+    return training_stream(config, first_step, ctx, sources)
 
   settings = training.LoopSettings(
-      steps=t.steps, global_batch_size=t.batch_size,
+      steps=t.steps, global_batch_size=examples_per_batch(config),
       checkpoint_every=t.checkpoint_every, log_every=t.log_every,
       max_checkpoints=t.max_checkpoints, jit_compile=jit_compile)
   chief = training.is_chief(dist)
   result = training.train(
       strategy=dist, model=model, optimizer=optimizer,
-      loss_fn=losses.for_head(m.head), dataset_fn=dataset_fn,
+      loss_fn=losses.for_head(config.model.head), dataset_fn=dataset_fn,
       workdir=workdir, settings=settings,
       hooks=_summary_hook(config, model, workdir, log) if chief else None,
       log=log)
@@ -347,13 +450,32 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
 
 
 def eval_batches(config: configs.ExperimentConfig, split: str,
-                 max_examples: int = 0, dataset: str | None = None):
-  """Deterministic evaluation batches of a split (default: the eval dataset)."""
+                 max_examples: int = 0, dataset: str | None = None,
+                 box_template: np.ndarray | None = None):
+  """Deterministic evaluation batches of a split (default: the eval dataset).
+
+  A dataset in another markup than the model's (Talking Face) gets the
+  training box rule: `box_template` (the training mean shape, computed when
+  None) fitted to its common points, and the template's tight box.
+  """
   data = config.data
+  name = dataset or data.eval_dataset or data.dataset
+  examples = records(name, split, data_dir=data.data_dir,
+                     manual_dir=data.manual_dir)
+  markup = landmark1d_datasets.landmark_set(name)
+  if markup != data.landmark_set:
+    if data.eval_subset is None:
+      raise ValueError(f"{config.name}: dataset {name!r} is marked up in "
+                       f"{markup!r}, the model predicts {data.landmark_set!r};"
+                       " set data.eval_subset to the points both share")
+    if box_template is None:
+      box_template = mean_shape_baseline(config)
+    examples = input_pipeline.template_boxes(
+        examples, box_template,
+        evaluation.subset_of(data.landmark_set, data.eval_subset),
+        evaluation.subset_of(markup, data.eval_subset))
   return input_pipeline.eval_dataset(
-      records(dataset or data.eval_dataset or data.dataset, split,
-              data_dir=data.data_dir, manual_dir=data.manual_dir),
-      landmark_set=data.landmark_set, crop_size=data.crop_size,
+      examples, landmark_set=data.landmark_set, crop_size=data.crop_size,
       heatmap_length=config.model.heatmap_length, sigma=config.model.sigma,
       target=None, batch_size=config.eval.batch_size, context=data.context,
       shift=data.shift, max_examples=max_examples)
@@ -364,15 +486,19 @@ def _ids(batch, key):
           for v in batch[key].numpy()]
 
 
-def collect(config, split, predictors: dict, max_examples=0) -> dict:
+def collect(config, split, predictors: dict, max_examples=0,
+            box_template=None) -> dict:
   """One pass over a split, each `predict(batch) -> crop landmarks (B, N, 2)`.
+
+  `box_template`: see `eval_batches`.
 
   Returns:
     `{name: evaluation.Predictions}` in image pixels, one per predictor.
   """
   f = config.data.crop_size
   parts = {name: [] for name in predictors}
-  for batch in eval_batches(config, split, max_examples):
+  for batch in eval_batches(config, split, max_examples,
+                            box_template=box_template):
     video = "video_id" in batch
     ids = dict(
         ground_truth=batch["landmarks_image"].numpy(),
@@ -389,14 +515,21 @@ def collect(config, split, predictors: dict, max_examples=0) -> dict:
           for name, p in parts.items()}
 
 
+def eval_landmark_set(config: configs.ExperimentConfig) -> str:
+  """The scheme of the eval dataset's ground truth (Talking Face: its own)."""
+  data = config.data
+  return landmark1d_datasets.landmark_set(data.eval_dataset or data.dataset)
+
+
 def score(config: configs.ExperimentConfig,
           predictions: evaluation.Predictions) -> evaluation.SplitScores:
   """Scores predictions with the config's landmark set, normalisation,
-  subset and thresholds."""
+  subset and thresholds, against the eval dataset's own markup."""
   data = config.data
   return evaluation.score(predictions, landmark_set=data.landmark_set,
                           normalization=data.normalization,
                           eval_subset=data.eval_subset,
+                          ground_truth_set=eval_landmark_set(config),
                           thresholds=config.eval.thresholds)
 
 
@@ -442,33 +575,63 @@ def mean_shape_baseline(config, max_examples: int = 500) -> np.ndarray:
       np.concatenate([b["visible"].numpy() for b in batches]))
 
 
+def check_same_training(config: configs.ExperimentConfig, workdir: str):
+  """Raises ValueError unless `workdir` was trained with `config`'s settings
+  (`configs.training_settings`), naming the fields that differ."""
+  trained = configs.training_settings(load_config(workdir))
+  wanted = configs.training_settings(config)
+  differ = sorted(
+      f"{section}.{field}: {trained[section].get(field)!r} there, "
+      f"{value!r} in {config.name}" for section, values in wanted.items()
+      if isinstance(values, dict) for field, value in values.items()
+      if trained[section].get(field) != value)
+  if differ:
+    raise ValueError(f"{workdir} was trained with other settings than "
+                     f"{config.name!r}: {'; '.join(differ)}")
+
+
 def evaluate(config: configs.ExperimentConfig, workdir: str, *,
              decoder: str | None = None, splits=None, model=None,
+             model_workdir: str | None = None,
              log: Callable[[str], None] = print) -> dict:
   """Scores the workdir's model on each eval split, beside the mean shape.
 
   Writes `eval/<split>.{json,md}`, `eval/<split>_ced.png`, a jitter figure
-  for videos and `eval/summary.json`.
+  for videos and `eval/summary.json` (with the config name and decoder).
+
+  Args:
+    config: the experiment (its eval splits, decoder, scoring).
+    workdir: where the results go; its model is scored unless
+      `model_workdir` or `model` is given.
+    decoder: overrides `config.eval.decoder`.
+    splits: overrides `config.data.eval_splits`.
+    model: an already restored model.
+    model_workdir: score the model of this workdir, which must have been
+      trained with `config`'s training settings (rows that share another's
+      training, e.g. Table 3's +DARK row).
+    log: sink for the result tables.
 
   Returns:
     `{split: {"model": SplitScores, "baseline": SplitScores}}`.
   """
   config.validate()
   decoder = decoder or config.eval.decoder
-  model = model or restore(config, workdir)
+  if model_workdir:
+    check_same_training(config, model_workdir)
+  model = model or restore(config, model_workdir or workdir)
   if is_tracker(config):
     predict = _tracker_predict(model, config, decoder)
   else:
     predict = _detector_predict(model, config, decoder)
   mean = mean_shape_baseline(config)
   data = config.data
-  results, summary = {}, {"decoder": decoder}
+  results, summary = {}, {"config": config.name, "decoder": decoder}
   for split in (splits or data.eval_splits):
     collected = collect(config, split, {
         "model": predict,
         "baseline": lambda b: np.broadcast_to(
             mean, (len(b["image"]), *mean.shape)).astype(np.float32),
-    }, config.eval.max_examples)
+    }, config.eval.max_examples, box_template=mean)
     preds, base = collected["model"], collected["baseline"]
     scores, baseline = score(config, preds), score(config, base)
     table = evaluation.write_split(workdir, split, scores, baseline,
@@ -527,30 +690,98 @@ def fold_splits(split: str, fold: int, folds: int) -> tuple[str, str]:
   return "+".join(parts), f"{split}[{lo}%:{hi}%]"
 
 
+def cv_folds(data: configs.DataConfig, folds: int) -> list[tuple[str, str]]:
+  """(train, held-out) split strings of each fold of `data.train_splits[0]`.
+
+  Image sets fold by percent of examples (`fold_splits`); video sets by whole
+  videos, so that no video has frames on both sides of a fold.
+  """
+  split = data.train_splits[0]
+  builder = _builder(data.dataset, data.data_dir, data.manual_dir)
+  if "video_id" not in builder.info.features:
+    return [fold_splits(split, k, folds) for k in range(folds)]
+  parts = _absolute_ranges(builder, data.dataset, split)
+  if len(parts) != 1:
+    raise ValueError(f"cross-validation folds one split, got {split!r}")
+  base, start, stop = parts[0]
+  videos = _video_ranges(builder, data.dataset, base, start, stop)
+  if len(videos) < folds:
+    raise ValueError(f"{data.dataset} {split!r} has {len(videos)} videos, "
+                     f"fewer than {folds} folds")
+  out = []
+  for k in range(folds):
+    lo = videos[len(videos) * k // folds][0]
+    hi = videos[len(videos) * (k + 1) // folds - 1][1]
+    train_parts = ([f"{base}[{start}:{lo}]"] if lo > start else []) + (
+        [f"{base}[{hi}:{stop}]"] if hi < stop else [])
+    out.append(("+".join(train_parts), f"{base}[{lo}:{hi}]"))
+  return out
+
+
+def _on_fold(config: configs.ExperimentConfig, train_split: str,
+             held_out: str) -> configs.ExperimentConfig:
+  config = copy.deepcopy(config)
+  config.data = dataclasses.replace(
+      config.data, train_splits=(train_split,), eval_splits=(held_out,),
+      eval_dataset=None, eval_subset=None)
+  return config
+
+
 def cross_validate(config: configs.ExperimentConfig, workdir: str, *,
                    parameter: str, values, folds: int = 10,
+                   detector: configs.ExperimentConfig | None = None,
                    log: Callable[[str], None] = print, **train_kwargs) -> dict:
   """k-fold cross-validation on the training split; returns the best value.
 
   Each (value, fold) trains a fresh model for `config.train.steps` on the
   other folds and scores it on the held-out fold; the value with the lowest
   mean NRMSE wins. Results go to `<workdir>/cross_validation.json`.
+
+  For lambda (a tracker), the tracker's detector is trained once per fold on
+  that fold's training part too (`detector`, its config), so that no
+  held-out frame was seen by any part of the model.
+
+  Args:
+    config: the detector (gamma) or tracker (lambda) config.
+    workdir: holds one run per (value, fold), fold detectors, the result.
+    parameter: "gamma" (eq. 10) or "lambda" (eq. 13).
+    values: candidate values.
+    folds: k.
+    detector: for lambda, the config of the tracker's detector, unless
+      `config.tracker.from_scratch`.
+    log: progress sink.
+    **train_kwargs: passed to `train`.
   """
   if parameter not in CV_PARAMETERS:
     raise ValueError(f"parameter must be one of {sorted(CV_PARAMETERS)}, "
                      f"got {parameter!r}")
+  if (parameter == "lambda") != is_tracker(config):
+    raise ValueError(f"{parameter} is cross-validated on a "
+                     f"{'tracker' if parameter == 'lambda' else 'detector'} "
+                     f"config; {config.name!r} is not one")
   section, field = CV_PARAMETERS[parameter]
-  split = config.data.train_splits[0]
+  splits = cv_folds(config.data, folds)
+  fold_detectors = {}
+  if parameter == "lambda" and not config.tracker.from_scratch:
+    if detector is None or (detector.data.dataset, detector.data.train_splits
+                            ) != (config.data.dataset,
+                                  config.data.train_splits):
+      raise ValueError(f"cross-validating lambda of {config.name!r} needs its "
+                       "detector's config, trained on the same split (its "
+                       "detector is retrained on every fold)")
+    for fold, (train_split, held_out) in enumerate(splits):
+      run_dir = os.path.join(workdir, "detector", f"fold{fold}")
+      train(_on_fold(detector, train_split, held_out), run_dir, log=log,
+            **train_kwargs)
+      fold_detectors[fold] = run_dir
   table = {}
   for value in values:
     errors = []
-    for fold in range(folds):
-      cfg = copy.deepcopy(config)
+    for fold, (train_split, held_out) in enumerate(splits):
+      cfg = _on_fold(config, train_split, held_out)
       setattr(getattr(cfg, section), field, float(value))
-      train_split, held_out = fold_splits(split, fold, folds)
-      cfg.data = dataclasses.replace(cfg.data, train_splits=(train_split,),
-                                     eval_splits=(held_out,),
-                                     eval_dataset=None)
+      if fold in fold_detectors:
+        cfg.tracker.detector_workdir = fold_detectors[fold]
       run_dir = os.path.join(workdir, f"{parameter}_{value:g}", f"fold{fold}")
       train(cfg, run_dir, log=log, **train_kwargs)
       scores = evaluate(cfg, run_dir, log=lambda s: None)

@@ -5,10 +5,11 @@ Batches follow docs/CONTRACTS.md ("Batches"). Three entry points:
 - `training_dataset`: an endless, augmented stream of per-replica batches that
   is a pure function of `(seed, first_example)`: batch k of a run started at
   `first_example = s * B` equals batch s + k of a run started at 0. Built as
-  records -> repeat -> seeded shuffle (of the small encoded records) ->
-  enumerate (global index) -> skip -> shard -> decode / crop / augment keyed on
-  (seed, index) -> batch -> targets, so a resumed run sees exactly the data an
-  uninterrupted one would have seen.
+  sources (one per video or image set) -> each repeated and shuffled with its
+  own seed (the small encoded records) -> seeded weighted sampling among them
+  -> enumerate (global index) -> skip -> shard -> decode / crop / augment keyed
+  on (seed, index) -> batch -> targets, so a resumed run sees exactly the data
+  an uninterrupted one would have seen.
 - `eval_dataset`: deterministic crops in a stable order, no augmentation;
   `coordinates.crop_to_image(pred, batch["window"], F)` maps predictions back.
 - clips (`clips=True` on either): T consecutive frames of one video become
@@ -138,6 +139,37 @@ def crop_example(example: dict, *, permutation, crop_size: int,
   return out
 
 
+def template_boxes(records: tf.data.Dataset, template, template_points,
+                   record_points) -> tf.data.Dataset:
+  """Replaces each face box by the box a template shape gives it.
+
+  For test sets in another markup (Talking Face): the boxes the model was
+  trained with are tight boxes of its own markup, so the template (the
+  training mean shape) is fitted to the points both markups share by a
+  similarity transform (`coordinates.similarity_fit`), and the tight box of
+  the whole fitted template becomes the face box.
+
+  Args:
+    records: examples with `landmarks (M, 2)` in the record's markup.
+    template: `(N, 2)` shape in the model's markup (any scale / position).
+    template_points: indices of the shared points in the template.
+    record_points: indices of the same points in the records' markup.
+
+  Returns:
+    The examples with a new `box (4,)`.
+  """
+  template = tf.constant(template, tf.float32)
+  shared = tf.gather(template, list(template_points))
+
+  def rebox(example):
+    points = tf.gather(tf.cast(example["landmarks"], tf.float32),
+                       list(record_points))
+    fitted = coordinates.apply_affine(
+        template, coordinates.similarity_fit(shared, points))
+    return dict(example, box=coordinates.tight_box(fitted))
+  return records.map(rebox)
+
+
 def add_targets(batch: dict, *, target: str | None, crop_size: int,
                 heatmap_length: int, sigma: float) -> dict:
   """Adds `hx`/`hy` (1D), or `heatmap` (2D), and `mask` to a batch."""
@@ -188,6 +220,25 @@ def consecutive_clips(frames: tf.data.Dataset, clip_length: int,
   return windows.filter(one_video_without_gaps)
 
 
+def video_ranges(video_ids) -> list[tuple[int, int]]:
+  """`[start, stop)` of each video in an ordered stream's frame video ids.
+
+  Raises:
+    ValueError: when one video's frames are not contiguous.
+  """
+  ids = [v.decode() if isinstance(v, bytes) else str(v) for v in video_ids]
+  ranges, seen, start = [], set(), 0
+  for i in range(1, len(ids) + 1):
+    if i == len(ids) or ids[i] != ids[start]:
+      if ids[start] in seen:
+        raise ValueError(f"the frames of video {ids[start]!r} are not "
+                         "contiguous; video frames must be stored in order")
+      seen.add(ids[start])
+      ranges.append((start, i))
+      start = i
+  return ranges
+
+
 def _crop_fn(*, clips: bool, permutation, crop_size, context, shift,
              augment):
   def crop(example, seed=None):
@@ -213,42 +264,62 @@ def _frame_signature(clip: dict, crop_size: int):
   return sig
 
 
-def training_dataset(records: tf.data.Dataset, *, landmark_set: str,
+def training_dataset(records, *, landmark_set: str,
                      crop_size: int, heatmap_length: int, sigma: float,
                      target: str | None, batch_size: int,
                      augment: augment_lib.AugmentParams | None,
                      context: float, shift: float, seed: int = 0,
                      first_example: int = 0, shuffle_buffer: int = 512,
                      input_context: tf.distribute.InputContext | None = None,
-                     clip_length: int = 0) -> tf.data.Dataset:
+                     clip_length: int = 0, weights=None) -> tf.data.Dataset:
   """The endless, resumable training stream of per-replica batches.
 
+  Several sources (one per video, one per image set: see
+  `experiment.training_sources`) are each repeated and shuffled, then
+  sampled with `weights` (`tf.data.Dataset.sample_from_datasets`), so
+  consecutive examples come from independently drawn sources; the shuffle
+  buffer is shared out among the sources.
+
   Args:
-    records: tfds examples, image preferably still encoded
-      (`decoders={"image": tfds.decode.SkipDecoding()}`) so that shuffling
-      moves bytes, not pixels. Video frames must be in order.
+    records: tfds examples, or a list of such sources; images preferably
+      still encoded (`decoders={"image": tfds.decode.SkipDecoding()}`) so
+      that shuffling moves bytes, not pixels. Video frames must be in order.
     landmark_set: scheme name (flip permutation).
     crop_size, heatmap_length, sigma, target: crop and targets.
-    batch_size: the GLOBAL batch size.
+    batch_size: the GLOBAL batch size (examples, or clips with clips).
     augment: augmentation ranges or None.
     context, shift: crop window rule.
-    seed: shuffling and augmentation seed.
+    seed: sampling, shuffling and augmentation seed.
     first_example: global index of the first example (= first_step * B).
-    shuffle_buffer: examples (or clips) in the shuffle buffer.
+    shuffle_buffer: examples (or clips) in the shuffle buffers, all sources
+      together.
     input_context: from `distribute_datasets_from_function`; shards the
       stream and sizes the per-replica batch.
-    clip_length: T > 0 makes clips for a tracker.
+    clip_length: T > 0 makes clips for a tracker: every start frame of T
+      consecutive frames of one video is a clip.
+    weights: one sampling weight per source (e.g. its size); None: equal.
 
   Returns:
     Batches of `(B_replica, ...)` (clips: `(B_replica, T, ...)`).
   """
   permutation = landmark_sets.get(landmark_set).flip_permutation
   per_replica = batch_size
-  if clip_length:
-    records = consecutive_clips(records, clip_length)
-  ds = records.repeat().shuffle(shuffle_buffer, seed=seed,
-                                reshuffle_each_iteration=True).enumerate()
-  ds = ds.skip(first_example)
+  sources = list(records) if isinstance(records, (list, tuple)) else [records]
+  weights = [1.0] * len(sources) if weights is None else list(weights)
+  if len(weights) != len(sources) or min(weights) <= 0:
+    raise ValueError(f"need one positive weight per source: {len(sources)} "
+                     f"sources, weights {weights}")
+  buffer = max(1, shuffle_buffer // len(sources))
+  streams = []
+  for i, source in enumerate(sources):
+    if clip_length:
+      source = consecutive_clips(source, clip_length, stride=1)
+    streams.append(source.repeat().shuffle(
+        buffer, seed=seed + 1_000_003 * i, reshuffle_each_iteration=True))
+  ds = streams[0] if len(streams) == 1 else (
+      tf.data.Dataset.sample_from_datasets(
+          streams, weights=[w / sum(weights) for w in weights], seed=seed))
+  ds = ds.enumerate().skip(first_example)
   if input_context is not None:
     per_replica = input_context.get_per_replica_batch_size(batch_size)
     ds = ds.shard(input_context.num_input_pipelines,

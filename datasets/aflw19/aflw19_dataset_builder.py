@@ -45,6 +45,8 @@ LISTS = {
     "test": ("face_landmarks_aflw_test.csv", 4386, True),
     "test_frontal": ("face_landmarks_aflw_test_frontal.csv", 1165, False),
 }
+SPLITS = tuple(LISTS)
+LANDMARK_SET = "aflw19"
 IMAGE_FOLDER = "images"
 _LEADING = ("image_name", "scale", "box_size", "center_w", "center_h")
 

@@ -43,6 +43,8 @@ TEST_VIDEOS = {
 }
 TEST_VIDEOS = {split: tuple(ids.split()) for split, ids in TEST_VIDEOS.items()}
 VIDEO_COUNTS = {"train": 50, "s1": 31, "s2": 19, "s3": 14}
+SPLITS = tuple(VIDEO_COUNTS)
+LANDMARK_SET = "ibug68"
 # The official archive unpacks into this folder; accept it or the video
 # folders directly in manual_dir.
 ARCHIVE_FOLDER = "300VW_Dataset_2015_12_14"

@@ -35,11 +35,14 @@ PUBLIC_SPLITS = {
     "challenging": (("ibug",), 135),
     "full": (("helen/testset", "lfpw/testset", "ibug"), 689),
 }
+LANDMARK_SET = "ibug68"
 PRIVATE_FOLDERS = ("01_Indoor", "02_Outdoor")
 PRIVATE_COUNT = 600
 # The private set unpacks into 300W/ in its archive; accept it there or at the
 # top of manual_dir.
 PRIVATE_PARENTS = ("300W", "")
+# Every split a build can have (`test` only with the private set).
+SPLITS = (*PUBLIC_SPLITS, "test")
 
 
 class Builder(tfds.core.GeneratorBasedBuilder):

@@ -81,6 +81,10 @@ def tight_box(landmarks: np.ndarray, visible: np.ndarray) -> np.ndarray:
       np.float32)
 
 
+SPLITS = tuple(_SPLIT_CODES)
+LANDMARK_SET = "ibug68"
+
+
 class Builder(tfds.core.GeneratorBasedBuilder):
   """Procedurally rendered faces with exact 68-point ground truth."""
 

@@ -35,6 +35,7 @@ NAME = "talking_face"
 LANDMARK_SET = "talking_face68"
 VIDEO_ID = "franck"
 FRAME_COUNT = 5000
+SPLITS = ("test",)
 _FRAME = re.compile(r"^franck_(\d{5})\.(jpg|jpeg|png|pts)$", re.IGNORECASE)
 
 

@@ -10,9 +10,9 @@ Benchmarks (bench/accuracy_synthetic.py) sweep the others:
   synthetic_det1d_L{16..192}, synthetic_det2d_L{16,32,64}, synthetic_det1d_gamma{0.0..1.0},
   synthetic_trk1d (lambda 0.3), synthetic_trk1d_lambda0, synthetic_trk2d_L{16,32}.
 A tracker starts from a finished run of the detector of its head and L
-(`tracker.detector_config`, e.g. synthetic_det1d_L192 for synthetic_trk1d):
+(`tracker.detector_config`: synthetic_det1d, the main job's, for synthetic_trk1d):
   python -m experiments.train_tracker --config=synthetic_trk1d --workdir=runs/trk1d \
-      --set=tracker.detector_workdir=runs/synthetic_det1d_L192
+      --set=tracker.detector_workdir=runs/quickstart
 """
 
 from experiments.configs import base
@@ -35,8 +35,10 @@ def _detector(head="1d", length=192, gamma=0.3):
 
 def _tracker(head="1d", length=192, lam=0.3):
   def make():
-    config = base.synthetic_tracker(f"synthetic_det{head}_L{length}", head,
-                                    length)
+    # The 1D trackers start from the main job's detector (synthetic_det1d).
+    detector = ("synthetic_det1d" if (head, length) == ("1d", 192)
+                else f"synthetic_det{head}_L{length}")
+    config = base.synthetic_tracker(detector, head, length)
     config.tracker.fusion_lambda = lam
     config.description = (f"synthetic clips, {head.upper()} tracker, L = "
                           f"{length}, lambda {lam}")

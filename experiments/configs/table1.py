@@ -18,23 +18,14 @@ F = 256, so L/F runs from 0.25 to 3.
 variants (`<name>_smoke`) shrink the model and steps to seconds.
 """
 
+import functools
+
 from experiments.configs import base
 from experiments.configs import table4
 
 LENGTHS_1D = (64, 128, 256, 384, 512, 640, 768)
 LENGTHS_2D = (64, 128, 256)  # The paper's 2D runs hit OOM at 256 on 32 GB.
 HEADS = (("1d", LENGTHS_1D), ("2d", LENGTHS_2D))
-
-
-def _detector(head, length):
-  def make():
-    config = base.paper_300w_detector()
-    config.model.head = head
-    config.model.heatmap_length = length
-    config.description = (f"Table 1 detector, {head.upper()} heatmaps, "
-                          f"L = {length} (L/F = {length / 256:g}), 300-W")
-    return config
-  return make
 
 
 def tracker_detector_name(head: str, length: int) -> str:
@@ -44,26 +35,34 @@ def tracker_detector_name(head: str, length: int) -> str:
   return f"table1_300vw_det{head}_L{length}"
 
 
-def _vw_detector(head, length):
+def _at(make_base, head, length, description):
+  """`make_base`'s config with this head and L."""
   def make():
-    config = base.paper_300vw_detector()
+    config = make_base()
     config.model.head = head
     config.model.heatmap_length = length
-    config.description = (f"Table 1, detector inside the {head.upper()} "
-                          f"tracker, L = {length}: 300-VW + 300-W")
+    config.description = description
     return config
   return make
+
+
+def _detector(head, length):
+  return _at(base.paper_300w_detector, head, length,
+             f"Table 1 detector, {head.upper()} heatmaps, L = {length} "
+             f"(L/F = {length / 256:g}), 300-W")
+
+
+def _vw_detector(head, length):
+  return _at(base.paper_300vw_detector, head, length,
+             f"Table 1, detector inside the {head.upper()} tracker, "
+             f"L = {length}: 300-VW + 300-W")
 
 
 def _tracker(head, length):
-  def make():
-    config = base.paper_300vw_tracker(tracker_detector_name(head, length))
-    config.model.head = head
-    config.model.heatmap_length = length
-    config.description = (f"Table 1 tracker, {head.upper()} heatmaps, "
-                          f"L = {length}, 300-VW S1-S3")
-    return config
-  return make
+  return _at(functools.partial(base.paper_300vw_tracker,
+                               tracker_detector_name(head, length)),
+             head, length, f"Table 1 tracker, {head.upper()} heatmaps, "
+             f"L = {length}, 300-VW S1-S3")
 
 
 CONFIGS = base.with_smoke_variants({

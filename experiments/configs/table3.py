@@ -24,7 +24,7 @@ def _300w(decoder):
 def _aflw(decoder):
   def make():
     # 20000 training images at batch 10: 2000 steps per epoch, 100 epochs.
-    config = base.paper_detector("aflw19", ["train"], ["test", "frontal"],
+    config = base.paper_detector("aflw19", ["train"], ["test", "test_frontal"],
                                  landmark_set="aflw19",
                                  normalization="face_size", steps=200_000)
     config.eval.decoder = decoder

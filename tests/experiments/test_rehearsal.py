@@ -52,6 +52,7 @@ import tensorflow_datasets as tfds
 
 import landmark1d_datasets
 from experiments import configs as registry
+from landmark1d import configs as configs_lib
 from landmark1d import experiment
 from landmark1d import landmark_sets
 from landmark1d_datasets import _counts
@@ -181,16 +182,21 @@ def numpy_mean_shape_nrmse(config, split) -> float:
   # The mean training shape: each point averaged where it is annotated.
   mean = (crops * visible).sum(0) / visible.sum(0)
   dataset = d.eval_dataset or d.dataset
+  truth_set = GROUND_TRUTH_SET.get(dataset, d.landmark_set)
   test = _raw(config, dataset, split, config.eval.max_examples)
   truth = np.stack([e["landmarks"] for e in test]).astype(np.float64)
   visible = np.stack([e["visible"] for e in test])
-  _, origin, side = _image_to_crop(
-      truth, np.stack([e["box"] for e in test]).astype(np.float64), d.context,
-      d.shift, f)
+  boxes = np.stack([e["box"] for e in test]).astype(np.float64)
+  if truth_set != d.landmark_set:
+    # Another markup: the box is the tight box of the mean shape fitted to
+    # the shared points by a least-squares similarity (the training rule).
+    shared = list(_subset(d.landmark_set, d.eval_subset))
+    boxes = np.stack([_tight_box(_similarity(mean[shared], t[list(
+        _subset(truth_set, d.eval_subset))], mean)) for t in truth])
+  _, origin, side = _image_to_crop(truth, boxes, d.context, d.shift, f)
   pred = (mean[None] + 0.5) * (side / f)[:, None, None] + origin[:, None]
   scheme = landmark_sets.get(d.landmark_set)
   if d.eval_subset:
-    truth_set = GROUND_TRUTH_SET.get(dataset, d.landmark_set)
     pred = pred[:, _subset(d.landmark_set, d.eval_subset)]
     keep = list(_subset(truth_set, d.eval_subset))
     truth, visible = truth[:, keep], visible[:, keep]
@@ -204,6 +210,22 @@ def numpy_mean_shape_nrmse(config, split) -> float:
   errors = np.linalg.norm(pred - truth, axis=-1)
   per_image = (errors * visible).sum(1) / visible.sum(1) / norm
   return 100.0 * per_image.mean()
+
+
+def _similarity(source, target, points):
+  """`points` under the least-squares similarity taking source to target,
+  solved as the linear system x' = a x - b y + tx, y' = b x + a y + ty."""
+  x, y = source[:, 0], source[:, 1]
+  one, zero = np.ones_like(x), np.zeros_like(x)
+  system = np.concatenate([np.stack([x, -y, one, zero], 1),
+                           np.stack([y, x, zero, one], 1)])
+  (a, b, tx, ty), *_ = np.linalg.lstsq(
+      system, np.concatenate([target[:, 0], target[:, 1]]), rcond=None)
+  return points @ np.array([[a, b], [-b, a]]) + [tx, ty]
+
+
+def _tight_box(points):
+  return np.concatenate([points.min(0), points.max(0)])
 
 
 def _subset(scheme, subset):
@@ -310,22 +332,20 @@ def runs(rehearsal_data_dir, tmp_path_factory):
   return train
 
 
-# Fields that only say how a trained model is scored.
-SCORING_ONLY = (("data", "eval_splits"), ("data", "eval_dataset"),
-                ("data", "eval_subset"), ("eval",))
-
-
 def training_run(name: str) -> str:
   """The representative whose trained run `name` is scored from.
 
-  Configs whose smoke variants train alike (equal but for the grouping
-  scalars and how they are scored) share one run: the "+DARK" rows use their
-  argmax row's model (table3.py's docstring), the Talking Face trackers the
+  Configs whose smoke variants train alike (`configs.training_settings`
+  equal but for the grouping scalars) share one run, as the runbook has them:
+  the "+DARK" rows use their argmax row's model, the Talking Face trackers the
   300-VW tracker (the paper trains on 300-VW and tests on Talking Face).
   """
-  key = _without(registry.get(name + "_smoke"), SCALARS + SCORING_ONLY)
-  candidates = [n for n in REPRESENTATIVES if _without(
-      registry.get(n + "_smoke"), SCALARS + SCORING_ONLY) == key]
+  def key(n):
+    values = configs_lib.training_settings(registry.get(n + "_smoke"))
+    for section, field in SCALARS[2:]:
+      del values[section][field]
+    return json.dumps(values, sort_keys=True)
+  candidates = [n for n in REPRESENTATIVES if key(n) == key(name)]
   return min(candidates, key=lambda n: (
       registry.get(n).data.eval_dataset is not None,
       registry.get(n).eval.decoder != "argmax", n))
@@ -348,14 +368,16 @@ EXPORTED = {export_key(n): n for n in sorted(
 def test_group_representative_trains_evaluates_and_exports(
     name, rehearsal_data_dir, runs, tmp_path):
   config = rehearsal_config(name, rehearsal_data_dir)
-  workdir = runs(training_run(name))
-  assert experiment.load_config(workdir).name == training_run(name) + "_smoke"
-  # As `evaluate --config=<name> --workdir=<run>` does: this config (its
-  # splits, subset, decoder) scoring the run's checkpoint.
+  run = runs(training_run(name))
+  assert experiment.load_config(run).name == training_run(name) + "_smoke"
+  # As `evaluate --config=<name> --workdir=<dir> [--model_workdir=<run>]`
+  # does: this config's splits, subset and decoder scoring the run's model.
+  workdir = run if training_run(name) == name else str(tmp_path / name)
   decoder = config.eval.decoder
   with warnings.catch_warnings():
     warnings.simplefilter("ignore", _counts.CountWarning)
-    results = experiment.evaluate(config, workdir, log=lambda s: None)
+    results = experiment.evaluate(config, workdir, model_workdir=run,
+                                  log=lambda s: None)
   assert sorted(results) == sorted(config.data.eval_splits)
   with open(os.path.join(workdir, "eval", "summary.json"),
             encoding="utf-8") as f:
@@ -369,7 +391,7 @@ def test_group_representative_trains_evaluates_and_exports(
     assert np.isfinite(result["model"].summary.nrmse)
   if EXPORTED[export_key(name)] != name:
     return  # the same serving module is exported by another representative
-  path = experiment.export(config, workdir, str(tmp_path / "saved_model"))
+  path = experiment.export(config, run, str(tmp_path / "saved_model"))
   loaded = tf.saved_model.load(path)
   f = config.data.crop_size
   crops = np.random.default_rng(0).integers(0, 256, (2, f, f, 3), np.uint8)

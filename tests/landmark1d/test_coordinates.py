@@ -49,3 +49,19 @@ def test_heatmap_map_is_eq_7(length):
                              u * 256 / length, rtol=1e-6)
   np.testing.assert_allclose(coordinates.crop_to_heatmap(
       coordinates.heatmap_to_crop(u, 256, length), 256, length), u, rtol=1e-5)
+
+
+def test_similarity_fit_recovers_a_known_transform():
+  rng = np.random.default_rng(3)
+  source = rng.uniform(-20, 20, (7, 2))
+  angle, scale, shift = 0.4, 2.5, np.array([30.0, -12.0])
+  rotation = scale * np.array([[np.cos(angle), -np.sin(angle)],
+                               [np.sin(angle), np.cos(angle)]])
+  target = source @ rotation.T + shift
+  matrix = coordinates.similarity_fit(source, target).numpy()
+  np.testing.assert_allclose(matrix[:2, :2], rotation, atol=1e-5)
+  np.testing.assert_allclose(matrix[:2, 2], shift, atol=1e-4)
+  np.testing.assert_allclose(coordinates.apply_affine(source, matrix), target,
+                             atol=1e-4)
+  np.testing.assert_allclose(coordinates.tight_box(target),
+                             [*target.min(0), *target.max(0)], rtol=1e-6)

@@ -157,3 +157,97 @@ def test_decoding_only_the_sampled_region_equals_warping_the_whole_image(
     atol = 3 / 255 if encoding == "jpeg" else 1e-5
     np.testing.assert_allclose(batch["image"][i], expected, atol=atol)
   assert np.all(batch["image"][2].numpy() == 0.0)
+
+
+def test_template_boxes_follow_the_training_markup_box_rule():
+  # A face in another markup (Talking Face) whose shared points are a known
+  # similarity of the template's: its box is the tight box of the whole
+  # template under that similarity, whatever its other points are.
+  rng = np.random.default_rng(5)
+  template = rng.uniform(0, 64, (N, 2))
+  shared_template = (36, 39, 42, 45, 30, 48, 54)
+  shared_record = (27, 29, 34, 32, 67, 48, 54)
+  angle, scale, shift = -0.2, 3.0, np.array([100.0, 80.0])
+  rotation = scale * np.array([[np.cos(angle), -np.sin(angle)],
+                               [np.sin(angle), np.cos(angle)]])
+  mapped = template @ rotation.T + shift
+  record = rng.uniform(0, 400, (N, 2))
+  record[list(shared_record)] = mapped[list(shared_template)]
+  ds = tf.data.Dataset.from_tensors({
+      "landmarks": record.astype(np.float32),
+      "box": np.zeros(4, np.float32)})
+  out = next(iter(input_pipeline.template_boxes(
+      ds, template, shared_template, shared_record)))
+  np.testing.assert_allclose(out["box"], [*mapped.min(0), *mapped.max(0)],
+                             atol=2e-3)
+
+
+def _ordered_videos(lengths, size=16):
+  """An ordered multi-video stream (as the 300-VW builder writes it)."""
+  ids = np.concatenate([[f"v{i:02d}"] * n for i, n in enumerate(lengths)])
+  frames = np.concatenate([np.arange(n, dtype=np.int32) for n in lengths])
+  count = len(ids)
+  rng = np.random.default_rng(1)
+  points = rng.uniform(4, 12, (count, N, 2)).astype(np.float32)
+  return tf.data.Dataset.from_tensor_slices({
+      "image": np.zeros((count, size, size, 3), np.uint8),
+      "landmarks": points, "visible": np.ones((count, N), bool),
+      "box": np.concatenate([points.min(1), points.max(1)], -1),
+      "image_id": ids, "video_id": ids, "frame_index": frames}), ids
+
+
+def _per_video(stream, ids):
+  ranges = input_pipeline.video_ranges(ids)
+  return ([stream.skip(a).take(b - a) for a, b in ranges],
+          [b - a for a, b in ranges])
+
+
+def test_video_ranges_are_the_runs_of_an_ordered_stream():
+  assert input_pipeline.video_ranges([b"a", b"a", b"b", b"c", b"c"]) == [
+      (0, 2), (2, 3), (3, 5)]
+  with pytest.raises(ValueError, match="'a' are not contiguous"):
+    input_pipeline.video_ranges(["a", "b", "a"])
+
+
+def test_training_batches_mix_videos_as_uniform_sampling_does():
+  # 20 videos of 30 ... 125 frames, stored in order. Drawing each frame of
+  # the union with equal probability, a batch of B holds on average
+  # sum_v 1 - (1 - p_v)^B distinct videos, p_v = frames of v / all frames.
+  lengths = [30 + 5 * i for i in range(20)]
+  stream, ids = _ordered_videos(lengths)
+  sources, sizes = _per_video(stream, ids)
+  batch, batches = 10, 150
+  ds = input_pipeline.training_dataset(
+      sources, weights=sizes, batch_size=batch, augment=None, seed=3,
+      shuffle_buffer=64, **dict(KW, crop_size=8, target=None))
+  distinct = np.array([len(set(b["video_id"])) for b in
+                       ds.take(batches).as_numpy_iterator()])
+  p = np.array(lengths) / sum(lengths)
+  expected = np.sum(1.0 - (1.0 - p) ** batch)  # 7.8 of 10
+  tolerance = 4 * distinct.std() / np.sqrt(batches)
+  assert abs(distinct.mean() - expected) < tolerance, (distinct.mean(),
+                                                       expected)
+  # The frames of a video are drawn in proportion to its length.
+  drawn = np.concatenate([b["video_id"] for b in
+                          ds.take(batches).as_numpy_iterator()])
+  share = np.array([np.mean(drawn == f"v{i:02d}".encode())
+                    for i in range(20)])
+  np.testing.assert_allclose(share, p, atol=4 * np.sqrt(p.max() / len(drawn)))
+
+
+def test_resumed_multi_source_clip_stream_replays_the_same_batches():
+  stream, ids = _ordered_videos([9, 14, 11])
+  sources, sizes = _per_video(stream, ids)
+  kw = dict(KW, crop_size=8, target=None, batch_size=2,
+            augment=augment.AugmentParams(), seed=5, shuffle_buffer=6,
+            clip_length=3, weights=sizes)
+  whole = list(input_pipeline.training_dataset(
+      sources, first_example=0, **kw).take(6).as_numpy_iterator())
+  resumed = list(input_pipeline.training_dataset(
+      sources, first_example=4 * 2, **kw).take(2).as_numpy_iterator())
+  for a, b in zip(whole[4:], resumed):
+    for key in ("image", "landmarks", "video_id", "frame_index"):
+      np.testing.assert_array_equal(a[key], b[key])
+  for b in whole:  # clips: 3 consecutive frames of one video
+    assert all(len(set(v)) == 1 for v in b["video_id"])
+    np.testing.assert_array_equal(np.diff(b["frame_index"], axis=1), 1)

@@ -2,7 +2,9 @@
 
 import pytest
 
+import landmark1d_datasets
 from experiments import configs
+from landmark1d import evaluation
 
 
 def test_every_config_loads_and_validates():
@@ -108,3 +110,31 @@ def test_one_detector_config_per_distinct_detector_training():
         f'"{detector.description}"', "")
     assert seen.setdefault(key, detector_name) == detector_name, (
         name, detector_name, seen[key])
+
+
+def _sources(config):
+  """(dataset, split) of every split a config trains or evaluates on."""
+  data = config.data
+  sources = [(data.dataset, s) for s in data.train_splits]
+  sources += [tuple(s.split(":")) for s in data.extra_train_datasets]
+  return sources + [(data.eval_dataset or data.dataset, s)
+                    for s in data.eval_splits]
+
+
+def test_every_split_a_config_names_exists_in_its_builder():
+  for name in configs.names():
+    for dataset, split in _sources(configs.get(name)):
+      assert split.split("[")[0] in landmark1d_datasets.split_names(
+          dataset), (name, dataset, split)
+
+
+def test_every_config_trains_on_its_markup_and_scores_a_shared_one():
+  for name in configs.names():
+    data = configs.get(name).data
+    for dataset, _ in _sources(configs.get(name))[:-len(data.eval_splits)]:
+      assert landmark1d_datasets.landmark_set(dataset) == data.landmark_set
+    markup = landmark1d_datasets.landmark_set(data.eval_dataset
+                                              or data.dataset)
+    if markup != data.landmark_set:  # Talking Face: the 7 common points
+      assert data.eval_subset == "common7", name
+      assert evaluation.subset_of(markup, data.eval_subset)
