@@ -195,12 +195,33 @@ def _row(scores: SplitScores, thresholds) -> dict:
   return row
 
 
-def mean_shape(crop_landmarks: np.ndarray) -> np.ndarray:
-  """The mean training shape in crop pixels, `(N, 2)`."""
+def mean_shape(crop_landmarks: np.ndarray,
+               visible: np.ndarray | None = None) -> np.ndarray:
+  """The mean training shape in crop pixels, `(N, 2)`.
+
+  Args:
+    crop_landmarks: `(images, N, 2)` training landmarks in crop pixels.
+    visible: optional `(images, N)` bool; each point is averaged over the
+      images that annotate it (AFLW-19 leaves points out and stores them as
+      (0, 0), which would drag the mean far off the face).
+
+  Returns:
+    `(N, 2)` float64.
+  """
   crop_landmarks = np.asarray(crop_landmarks, np.float64)
   if crop_landmarks.ndim != 3 or crop_landmarks.shape[0] == 0:
     raise ValueError("mean_shape needs (images, N, 2) training landmarks")
-  return crop_landmarks.mean(axis=0)
+  if visible is None:
+    return crop_landmarks.mean(axis=0)
+  weights = np.asarray(visible, np.float64)[..., None]
+  if weights.shape[:2] != crop_landmarks.shape[:2]:
+    raise ValueError(f"visible has shape {weights.shape[:2]}, expected "
+                     f"{crop_landmarks.shape[:2]}")
+  count = weights.sum(axis=0)
+  if np.any(count == 0):
+    raise ValueError(f"landmark {int(np.argmin(count[:, 0]))} is annotated in "
+                     "no training image")
+  return (crop_landmarks * weights).sum(axis=0) / count
 
 
 def plot_jitter(predictions: Predictions, path: str, video: str | None = None,

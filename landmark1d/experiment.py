@@ -568,9 +568,11 @@ def _tracker_predict(model, config, decoder):
 def mean_shape_baseline(config, max_examples: int = 500) -> np.ndarray:
   """Mean training shape in crop pixels (the trivial predictor we must beat)."""
   data = config.data
-  crops = [b["landmarks"].numpy() for b in eval_batches(
-      config, data.train_splits[0], max_examples, dataset=data.dataset)]
-  return evaluation.mean_shape(np.concatenate(crops))
+  batches = list(eval_batches(config, data.train_splits[0], max_examples,
+                              dataset=data.dataset))
+  return evaluation.mean_shape(
+      np.concatenate([b["landmarks"].numpy() for b in batches]),
+      np.concatenate([b["visible"].numpy() for b in batches]))
 
 
 def check_same_training(config: configs.ExperimentConfig, workdir: str):

@@ -2,7 +2,9 @@
 
 The CPU is split into two logical devices before TF initialises, so tests can
 run MirroredStrategy with 2 replicas in-process. `tiny_exports` serves the
-serving-side tests (predictor, CLI) one pair of small SavedModels.
+serving-side tests (predictor, CLI) one pair of small SavedModels;
+`rehearsal_data_dir` holds every dataset, the real ones built from their
+`dummy_data/` folders.
 """
 
 import os
@@ -53,3 +55,23 @@ def mini_data_dir(tmp_path_factory):
   for name in ("synthetic_faces/mini", "synthetic_faces/mini_video"):
     landmark1d_datasets.prepare(name, data_dir)
   return data_dir
+
+
+@pytest.fixture(scope="session")
+def rehearsal_data_dir(mini_data_dir):
+  """One tfds data_dir holding every dataset: the mini synthetic sets and the
+  four real builders built from their `dummy_data/` folders (seconds).
+
+  The dummy downloads are a few files each, so the builders' count warnings
+  (published sizes) are expected and silenced here.
+  """
+  import warnings  # pylint: disable=g-import-not-at-top
+  import landmark1d_datasets  # pylint: disable=g-import-not-at-top
+  from landmark1d_datasets import _counts  # pylint: disable=g-import-not-at-top
+  from landmark1d_datasets import make_dummy_data  # pylint: disable=g-import-not-at-top
+  with warnings.catch_warnings():
+    warnings.simplefilter("ignore", _counts.CountWarning)
+    for name in make_dummy_data.WRITERS:
+      landmark1d_datasets.prepare(name, mini_data_dir,
+                                  make_dummy_data.dummy_dir(name))
+  return mini_data_dir

@@ -12,9 +12,11 @@ Conventions:
   * Coordinates are taken as 0-based pixels, as written (AFLW's own
     annotations are 0-based image coordinates; unlike the .pts sets there is
     no 1-based convention to undo).
-  * A point written as (0, 0), or with a negative coordinate, is
+  * A point with y <= 0 (the lists write (0, 0)) or a negative x is
     unannotated (AFLW marks only visible points): `visible` is False there
-    and its stored landmark is (0, 0).
+    and its stored landmark is (0, 0). HRNet's loader uses the same y > 0
+    test, and adds 1 before its 1-based crop transform, so the lists are
+    0-based.
   * The face `box` is the list's square `center +- box_size / 2`;
     `box_size` itself is kept as the face-size normaliser of the NME
     (the paper's Sec. 4.2). The `scale` column (box_size / 200) is dropped.
@@ -158,7 +160,7 @@ def read_list(path: str) -> list[Row]:
       raise ValueError(f"{path}:{line}: expected finite numbers and a "
                        f"positive box_size, got box_size {values[1]}")
     points = values[4:].reshape(n, 2)
-    visible = ~(np.all(points == 0, axis=1) | np.any(points < 0, axis=1))
+    visible = (points[:, 1] > 0) & (points[:, 0] >= 0)
     landmarks = np.where(visible[:, None], points, 0.0).astype(np.float32)
     rows.append(Row(line, fields[0].strip(), float(values[1]),
                     values[2:4].astype(np.float32), landmarks, visible))

@@ -1,4 +1,5 @@
-"""ibug_300vw: video-id splits, .avi and extracted frames, skipped frames."""
+"""ibug_300vw: the dummy download (tfds's test case and our content checks),
+video-id splits, .avi and extracted frames, skipped frames."""
 
 import os
 
@@ -10,10 +11,58 @@ import tensorflow_datasets as tfds
 import landmark1d_datasets
 from landmark1d import pts
 from landmark1d_datasets import _counts
+from landmark1d_datasets import make_dummy_data
 from landmark1d_datasets.ibug_300vw import ibug_300vw_dataset_builder as lib
 
 tfds.disable_progress_bar()
 SIZE = 32
+DUMMY = os.path.join(make_dummy_data.dummy_dir("ibug_300vw"),
+                     lib.ARCHIVE_FOLDER)
+
+
+# The dummy download is a few videos: the published-count warnings are expected.
+@pytest.mark.filterwarnings("ignore::landmark1d_datasets._counts.CountWarning")
+class DummyDataTest(tfds.testing.DatasetBuilderTestCase):
+  """tfds's own checks on dummy_data/ (300VW_Dataset_2015_12_14/NNN/vid.avi,
+  annot/): build, counts, reload, keys, no overlap."""
+
+  DATASET_CLASS = lib.Builder
+  SPLITS = {"train": 24, "s1": 4, "s2": 4, "s3": 4}
+
+
+def _decoded_frames(video):
+  capture = cv2.VideoCapture(video)
+  frames = []
+  while True:
+    ok, bgr = capture.read()
+    if not ok:
+      break
+    frames.append(bgr[..., ::-1])
+  capture.release()
+  return frames
+
+
+def test_dummy_videos_split_by_id_in_frame_order(rehearsal_data_dir):
+  builder = landmark1d_datasets.builder("ibug_300vw", rehearsal_data_dir)
+  videos = {"train": ["001", "002", "003", "004"], "s1": ["114"],
+            "s2": ["203"], "s3": ["410"]}
+  for split, ids in videos.items():
+    examples = list(tfds.as_numpy(builder.as_dataset(split=split)))
+    # Written in order: video by video, frame by frame.
+    assert [(e["video_id"].decode(), int(e["frame_index"]))
+            for e in examples] == [(v, k) for v in ids for k in range(
+                len(os.listdir(os.path.join(DUMMY, v, "annot"))))]
+    for video in ids:
+      frames = _decoded_frames(os.path.join(DUMMY, video, "vid.avi"))
+      for e in (e for e in examples if e["video_id"].decode() == video):
+        k = int(e["frame_index"])
+        assert e["image_id"].decode() == f"{video}/vid.avi#{k + 1:06d}"
+        expected = pts.read(os.path.join(DUMMY, video, "annot",
+                                         f"{k + 1:06d}.pts")) - 1.0
+        np.testing.assert_allclose(e["landmarks"], expected, atol=1e-4)
+        assert e["visible"].all()
+        # Stored as JPEG (quality 90) from the decoded frame.
+        assert np.abs(e["image"].astype(int) - frames[k]).mean() < 3
 
 
 def _brightness(number):
@@ -99,14 +148,6 @@ def test_split_table_matches_published_protocol():
       "s1": 31, "s2": 19, "s3": 14}
   assert "401" in lib.TEST_VIDEOS["s1"] and "001" not in tests
   assert lib.VIDEO_COUNTS["train"] + len(tests) == 114
-
-
-def test_archive_folder_is_accepted(tmp_path):
-  manual = tmp_path / "manual" / lib.ARCHIVE_FOLDER
-  write_video(str(manual), "114", 2, source="png")
-  with pytest.warns(_counts.CountWarning):
-    builder = _prepare(tmp_path, tmp_path / "manual")
-  assert builder.info.splits["s1"].num_examples == 2
 
 
 def test_unreadable_video_names_the_file(tmp_path):

@@ -1,4 +1,5 @@
-"""talking_face: FGNet layout, native markup, common points, skipped frames."""
+"""talking_face: the dummy download (tfds's test case and our content checks),
+FGNet layout, native markup, common points, skipped frames."""
 
 import os
 
@@ -11,8 +12,39 @@ import landmark1d_datasets
 from landmark1d import landmark_sets
 from landmark1d import pts
 from landmark1d_datasets import _counts
+from landmark1d_datasets import make_dummy_data
+from landmark1d_datasets.talking_face import talking_face_dataset_builder as lib
 
 tfds.disable_progress_bar()
+DUMMY = make_dummy_data.dummy_dir("talking_face")
+
+
+# The dummy download is 6 frames: the published-count warning is expected.
+@pytest.mark.filterwarnings("ignore::landmark1d_datasets._counts.CountWarning")
+class DummyDataTest(tfds.testing.DatasetBuilderTestCase):
+  """tfds's own checks on dummy_data/ (images/franck_NNNNN.jpg and
+  points/franck_NNNNN.pts): build, counts, reload, keys."""
+
+  DATASET_CLASS = lib.Builder
+  SPLITS = {"test": 6}
+
+
+def test_dummy_frames_in_order_with_native_markup(rehearsal_data_dir):
+  builder = landmark1d_datasets.builder("talking_face", rehearsal_data_dir)
+  examples = list(tfds.as_numpy(builder.as_dataset(split="test")))
+  assert [int(e["frame_index"]) for e in examples] == list(range(6))
+  for e in examples:
+    k = int(e["frame_index"])
+    assert e["image_id"].decode() == f"images/franck_{k:05d}.jpg"
+    expected = pts.read(os.path.join(DUMMY, "points",
+                                     f"franck_{k:05d}.pts")) - 1.0
+    np.testing.assert_allclose(e["landmarks"], expected, atol=1e-4)
+    image = cv2.imread(os.path.join(DUMMY, e["image_id"].decode()))[..., ::-1]
+    assert np.abs(e["image"].astype(int) - image).mean() <= 3
+    # The markup's eye corners (27, 32) are apart and level: a face, so the
+    # interocular normaliser is sane.
+    eyes = e["landmarks"][[27, 32]]
+    assert 10 < eyes[1, 0] - eyes[0, 0] and abs(eyes[1, 1] - eyes[0, 1]) < 10
 
 
 def write_frames(root, numbers, annotated):

@@ -98,3 +98,15 @@ def test_subset_table_is_consistent_with_landmark_sets():
   assert evaluation.subset_of("ibug68", "common7") == (
       landmark_sets.COMMON7_FROM_IBUG68)
   assert evaluation.subset_of("common7", "common7") == tuple(range(7))
+
+
+def test_mean_shape_averages_each_point_where_it_is_annotated():
+  crops = np.array([[[10.0, 20.0], [30.0, 40.0]],
+                    [[12.0, 22.0], [-50.0, -50.0]]])  # point 1 unannotated
+  visible = np.array([[True, True], [True, False]])
+  np.testing.assert_allclose(evaluation.mean_shape(crops, visible),
+                             [[11.0, 21.0], [30.0, 40.0]])
+  np.testing.assert_allclose(evaluation.mean_shape(crops),
+                             [[11.0, 21.0], [-10.0, -5.0]])
+  with pytest.raises(ValueError, match="landmark 1 is annotated in no"):
+    evaluation.mean_shape(crops, np.array([[True, False], [True, False]]))
