@@ -30,6 +30,7 @@ setuptools.setup(
         "absl-py>=2.0",
         "matplotlib>=3.7",
         "tensorboard>=2.16",  # tf.summary writers
+        "scipy>=1.11",  # Student t quantiles of the benchmarks' intervals
     ],
     extras_require={
         # dlib-bin: prebuilt dlib, whose HOG face detector the predict CLI

@@ -1,243 +1,501 @@
-"""The paper's experiments in miniature on the synthetic faces (CPU).
+"""The paper's accuracy claims in miniature on the synthetic faces (CPU).
 
-Trains and evaluates the named synthetic configs (experiments/configs/
-synthetic.py: F = 64, a 1-stack 64-channel hourglass) through the library,
-one workdir per run, and collects test NRMSE (and jitter for trackers):
+Cells (the `accuracy_*` configs of experiments/configs/synthetic.py: F = 64,
+a 1-stack 64-channel hourglass, 20 000 training stills, Adam 1e-3 on a cosine
+decay over a fixed step count chosen from validation curves, BUILD_NOTES.md):
 
-- 1D at L = 16 ... 192 against 2D at L = 16 ... 64: Table 1's 1D vs 2D and
-  Figure 3's error against L/F (argmax decoding, eq. 7);
-- gamma 0 (co-attention off: eq. 10 adds nothing), 0.3 and 1 (Figure 3's
-  gamma sweep);
-- the 1D tracker with lambda = 0.3 against lambda = 0 (Table 2), NRMSE and
-  frame-to-frame jitter.
+- 1D detector at L/F = 0.25, 0.5, 1, 2, 3 (L = 16 ... 192) and the 2D detector
+  at L/F = 0.25, 0.5, 1: Table 1's claims (a) error falls as L grows and (b)
+  1D at least as accurate as 2D at equal L;
+- gamma 0 and 1 beside the L/F = 3 cell's 0.3: Figure 3's claim (c);
+- the 1D tracker with lambda 0 and 0.3, each starting from the same seed's
+  L/F = 3 detector: Table 2's claim (d).
 
-A run whose `eval/summary.json` exists is not redone, so a killed benchmark
-resumes where it stopped (and each run resumes from its checkpoints). A
-workdir trained with other settings is an error, never silently reused.
-Configs that differ only in name (synthetic_det1d_L192 is gamma = 0.3) are
-trained once and reported under each name.
+Every cell is trained with each seed of `SEEDS` (weights, batch order and
+augmentation; the data, backbone, augmentation ranges, steps and evaluation
+are the cells' common settings). Per (cell, seed) the JSON keeps the test
+NRMSE with argmax (eq. 7) and with DARK decoding of the same heatmaps, the
+steps trained, the training time with the load average and the validation
+curve; per cell, mean and standard deviation over seeds, the argmax
+quantization floor (argmax applied to perfect targets of the test ground
+truth: the error of a model that is exact up to the L grid) and the mean
+shape; then each claim as a difference with a 95 % interval
+(bench/seed_statistics.py).
 
-  python -m bench.accuracy_synthetic --mode=full --out=docs/bench \
+Resumable at (cell, seed) granularity: results are read back from
+`<out>/accuracy_synthetic.json` (commit it, and another session completes the
+set), a finished (cell, seed) is never trained again, and a cell whose
+recorded or workdir settings differ from its config's is an error, never
+silently reused. A tracker needs its detector's checkpoint in `--workdir`;
+when it is missing (another machine), the detector is trained again there
+(deterministic ops: the same weights on the same machine) and its score on
+the video frames is recorded beside the tracker's.
+
+  python -m bench.accuracy_synthetic --mode=full --out=docs/bench \\
       --workdir=runs/accuracy --data_dir=runs/tensorflow_datasets
-  # add runs beside a benchmark that is still running (distinct workdirs):
-  python -m bench.accuracy_synthetic --mode=full --out=runs/extra \
-      --runs=synthetic_det1d_L128 --workdir=runs/accuracy
+  python -m bench.accuracy_synthetic --mode=full --out=docs/bench \\
+      --cells=accuracy_det1d_L16      # one cell (all seeds), then commit
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 
 from absl import app
 from absl import flags
+from absl import logging
+import numpy as np
+import tensorflow as tf
 
 from bench import cli
+from bench import seed_statistics as stats
 from experiments import configs as registry
 from landmark1d import configs
 from landmark1d import experiment
+from landmark1d import input_pipeline
 
 NAME = "accuracy_synthetic"
-DETECTOR_STEPS = 800  # the README main job's length (3 steps/s on 2 cores)
-RUNS = {
-    # 2 cores run one of these in 4-7 minutes (alone); the other named
-    # configs (L = 96, 160, gamma 0.1 ... 0.9) run the same way.
-    "full": ["synthetic_det1d_L16", "synthetic_det1d_L32",
-             "synthetic_det1d_L64", "synthetic_det1d_L128",
-             "synthetic_det1d_L192", "synthetic_det2d_L16",
-             "synthetic_det2d_L32", "synthetic_det2d_L64",
-             "synthetic_det1d_gamma0.0", "synthetic_det1d_gamma0.3",
-             "synthetic_det1d_gamma1.0", "synthetic_trk1d",
-             "synthetic_trk1d_lambda0",
-             # After 800 steps the 2D head is still on the all-zero plateau
-             # of the L2 loss; `name@steps` trains it on (its own workdir;
-             # copy the 800-step checkpoints there to resume from them).
-             "synthetic_det2d_L32@2400"],
-    "reduced": ["synthetic_det1d_L16_smoke", "synthetic_det2d_L16_smoke",
-                "synthetic_trk1d_smoke"],
+SEEDS = {"full": (0, 1, 2), "reduced": (0, 1)}
+# In the order they run: what settles claims (a), (b), (c), (d) first.
+CELLS = {
+    "full": ["accuracy_det1d_L16", "accuracy_det1d_L192",
+             "accuracy_det1d_L64", "accuracy_det1d_L32",
+             "accuracy_det1d_L128", "accuracy_det2d_L16",
+             "accuracy_det2d_L32", "accuracy_det2d_L64",
+             "accuracy_det1d_gamma0.0", "accuracy_det1d_gamma1.0",
+             "accuracy_trk1d_lambda0.3", "accuracy_trk1d_lambda0.0",
+             # The README main job, for the spread of its quoted number.
+             "synthetic_det1d"],
+    "reduced": ["accuracy_det1d_L192_smoke", "accuracy_det2d_L16_smoke",
+                "accuracy_trk1d_lambda0.3_smoke"],
 }
+# The gamma sweep's 0.3 point is the L/F = 3 cell; trackers start from it.
+GAMMA_03 = "accuracy_det1d_L192"
+TRACKER_DETECTOR = GAMMA_03
+DECODERS = ("argmax", "dark")
+# Cells that are not the benchmark's own: the main job's step count
+# (experiments/quickstart.py's --steps default).
+STEPS = {"synthetic_det1d": 800}
 
 
-def resolve(name: str, data_dir: str, overrides=()) -> configs.ExperimentConfig:
-  """The named config with the benchmark's settings, then `overrides`.
+def _smoke(cell: str) -> bool:
+  return cell.endswith("_smoke")
 
-  `config@steps` is the config trained for `steps` steps instead.
-  """
-  name, _, steps = name.partition("@")
-  config = registry.get(name)
-  settings = [f"data.data_dir={os.path.abspath(data_dir)}"]
-  if name.endswith("_smoke"):
-    # The mini builds (64 px, a few dozen images) are seconds to make.
-    video = experiment.is_tracker(config)
+
+def detector_cell(tracker_cell: str) -> str:
+  """The detector cell whose run of the same seed a tracker starts from."""
+  return TRACKER_DETECTOR + ("_smoke" if _smoke(tracker_cell) else "")
+
+
+def resolve(cell: str, seed: int, data_dir: str,
+            workdir: str) -> configs.ExperimentConfig:
+  """The cell's config for `seed` (a tracker's detector run under `workdir`)."""
+  config = registry.get(cell)
+  settings = [f"data.data_dir={os.path.abspath(data_dir)}",
+              f"train.seed={seed}"]
+  if cell in STEPS:
+    settings.append(f"train.steps={STEPS[cell]}")
+  tracker = experiment.is_tracker(config)
+  if _smoke(cell):  # the mini builds are seconds to make
     settings.append("data.dataset=synthetic_faces/"
-                    + ("mini_video" if video else "mini"))
-  elif steps or not experiment.is_tracker(config):
-    settings.append(f"train.steps={steps or DETECTOR_STEPS}")
-  if experiment.is_tracker(config):
-    # The runs measured so far trained their trackers from random detectors.
-    settings.append("tracker.from_scratch=true")
-  return configs.override(config, [*settings, *overrides]).validate()
+                    + ("mini_video" if tracker else "mini"))
+  if tracker:
+    settings.append("tracker.detector_workdir=" + os.path.abspath(
+        run_dir(workdir, detector_cell(cell), seed)))
+  return configs.override(config, settings).validate()
 
 
-def _trained_settings(config: configs.ExperimentConfig) -> dict:
-  """What makes two runs the same run: all but the name, text and data_dir."""
-  values = config.to_dict()
-  del values["name"], values["description"]
-  values["data"] = dict(values["data"], data_dir=None)
-  return json.loads(json.dumps(values))  # tuples -> lists, as config.json
+def run_dir(workdir: str, cell: str, seed: int) -> str:
+  return os.path.join(workdir, cell, f"seed{seed}")
 
 
-def _check_workdir_matches(config: configs.ExperimentConfig, workdir: str):
-  """ValueError unless `workdir` is new or was trained with these settings."""
-  if not os.path.exists(os.path.join(workdir, "config.json")):
-    return
-  stored = _trained_settings(experiment.load_config(workdir))
-  wanted = _trained_settings(config)
-  differ = sorted(
-      f"{section}.{field}: workdir {stored[section][field]!r}, wanted "
-      f"{wanted[section][field]!r}" for section in wanted
-      if isinstance(wanted[section], dict) for field in wanted[section]
-      if stored[section].get(field) != wanted[section][field])
-  if differ:
-    raise ValueError(
-        f"{workdir} was trained with other settings than {config.name!r} "
-        f"({'; '.join(differ)}); use another --workdir or remove it")
+def cell_settings(config: configs.ExperimentConfig) -> dict:
+  """What makes two runs of a cell the same but for the seed.
 
-
-def run_config(config: configs.ExperimentConfig, workdir: str) -> dict:
-  """Trains and evaluates one config in `workdir` unless already done.
-
-  Returns:
-    The run's row: config name, workdir, head, L, F, L/F, gamma, lambda,
-    steps, batch size, seed, test NRMSE (%), mean-shape NRMSE (%), jitter
-    (%, trackers), test images.
+  All config fields but the name, text, seed and the places of the data and
+  of a tracker's detector run (which depend on the machine).
   """
-  _check_workdir_matches(config, workdir)
-  summary_path = os.path.join(workdir, "eval", "summary.json")
-  if not os.path.exists(summary_path):
-    print(f"== {config.name}: training {config.train.steps} steps in "
-          f"{workdir}", flush=True)
-    experiment.train(config, workdir, log=lambda _: None)
-    experiment.evaluate(config, workdir, log=lambda _: None)
-  with open(summary_path, encoding="utf-8") as f:
-    test = json.load(f)["test"]
-  model = config.model
-  return {
-      "config": config.name, "workdir": os.path.basename(workdir),
-      "head": model.head, "L": model.heatmap_length,
-      "F": config.data.crop_size,
-      "L_over_F": model.heatmap_length / config.data.crop_size,
-      "gamma": model.coattention_gamma,
-      "lambda": (config.tracker.fusion_lambda if config.tracker.enabled
-                 else None),
-      "steps": config.train.steps, "batch_size": config.train.batch_size,
-      "seed": config.train.seed,
-      "nrmse_percent": test["nrmse_percent"],
-      "baseline_nrmse_percent": test["baseline_nrmse_percent"],
-      "jitter_percent": test.get("jitter_percent"),
-      "test_images": test["images"],
-  }
+  values = json.loads(json.dumps(config.to_dict()))  # tuples -> lists
+  del values["name"], values["description"], values["train"]["seed"]
+  values["data"]["data_dir"] = None
+  values["tracker"]["detector_workdir"] = None
+  return values
 
 
-def plot(rows: list, path: str):
-  """Three panels: NRMSE vs L/F (1D, 2D); gamma sweep; tracker lambda."""
+def _check_same(stored: dict, wanted: dict, where: str):
+  """ValueError naming every field where `stored` differs from `wanted`.
+
+  A field missing from `stored` was added to the config schema after the run
+  was recorded: the run had its default value.
+  """
+  defaults = cell_settings(configs.ExperimentConfig())
+
+  def recorded(section, field):
+    return stored.get(section, {}).get(field, defaults[section][field])
+
+  differ = sorted(
+      f"{section}.{field}: recorded {recorded(section, field)!r}, "
+      f"config {value!r}" for section in wanted
+      if isinstance(wanted[section], dict)
+      for field, value in wanted[section].items()
+      if recorded(section, field) != value)
+  if differ:
+    raise ValueError(f"{where} was trained with other settings ("
+                     f"{'; '.join(differ)}); train it elsewhere (another "
+                     "--out / --workdir) or remove it")
+
+
+def _finished(workdir: str, steps: int) -> bool:
+  path = os.path.join(workdir, "train_result.json")
+  if not os.path.exists(path):
+    return False
+  with open(path, encoding="utf-8") as f:
+    return json.load(f)["step"] >= steps
+
+
+def _train(config: configs.ExperimentConfig, workdir: str) -> dict:
+  """Trains (or finishes) one run; returns its timing and load average."""
+  if os.path.exists(os.path.join(workdir, "config.json")):
+    stored = cell_settings(experiment.load_config(workdir))
+    _check_same(stored, cell_settings(config), f"workdir {workdir}")
+  loads = [os.getloadavg()[0]]
+
+  def log(line):
+    loads.append(os.getloadavg()[0])
+    if "validation NRMSE" in line:
+      print(f"   {line}", flush=True)
+
+  print(f"== {config.name} seed {config.train.seed}: {config.train.steps} "
+        f"steps in {workdir}", flush=True)
+  result = experiment.train(config, workdir, log=log)
+  return {"train_seconds": round(result.seconds, 1),
+          "resumed_from": result.resumed_from,
+          "load_average": round(float(np.mean(loads)), 2)}
+
+
+def validation_curve(workdir: str) -> list:
+  """`[[step, validation NRMSE %], ...]` from the run's TensorBoard events."""
+  curve = {}
+  for path in sorted(glob.glob(os.path.join(workdir, "train", "events.*"))):
+    for event in tf.compat.v1.train.summary_iterator(path):
+      for value in event.summary.value:
+        if value.tag == "val_nrmse_percent":
+          curve[int(event.step)] = round(
+              float(tf.make_ndarray(value.tensor)), 4)
+  return [[step, curve[step]] for step in sorted(curve)]
+
+
+def _model_predictors(config, model, decoders=DECODERS) -> dict:
+  """`{decoder: predict}` decoding one model pass per batch (same heatmaps)."""
+  run = tf.function(lambda images: model(images, training=False),
+                    reduce_retracing=True)
+  shared = {"batch": None, "outputs": None}
+
+  def predictor(decoder):
+    def predict(batch):
+      if shared["batch"] is not batch:  # collect() hands each batch to all
+        shared.update(batch=batch, outputs=run(batch["image"]))
+      return experiment.decode(shared["outputs"], config, decoder,
+                               True)[0].numpy()
+    return predict
+  return {decoder: predictor(decoder) for decoder in decoders}
+
+
+def _perfect_predictor(config, decoder: str):
+  """The decoder applied to exact targets of each crop's ground truth."""
+  m = config.model
+
+  def predict(batch):
+    targets = input_pipeline.add_targets(
+        {"landmarks": batch["landmarks"], "visible": batch["visible"]},
+        target=m.head, crop_size=config.data.crop_size,
+        heatmap_length=m.heatmap_length, sigma=m.sigma)
+    outputs = {k: v for k, v in targets.items() if k != "mask"}
+    return experiment.decode(outputs, config, decoder, False)[0].numpy()
+  return predict
+
+
+def _nrmse(config, collected: dict) -> dict:
+  return {name: experiment.score(config, predictions)
+          for name, predictions in collected.items()}
+
+
+def cell_references(config: configs.ExperimentConfig) -> dict:
+  """Seed-independent numbers of a cell on its test split (percent)."""
+  mean = experiment.mean_shape_baseline(config)
+  split = config.data.eval_splits[0]
+  collected = experiment.collect(config, split, {
+      "floor_argmax": _perfect_predictor(config, "argmax"),
+      "floor_dark": _perfect_predictor(config, "dark"),
+      "mean_shape": lambda b: np.broadcast_to(
+          mean, (len(b["image"]), *mean.shape)).astype(np.float32)})
+  scores = _nrmse(config, collected)
+  return {f"{name}_percent": round(s.summary.nrmse, 4)
+          for name, s in scores.items()} | {
+              "test_split": split, "test_images": int(len(
+                  collected["mean_shape"].landmarks))}
+
+
+def _detector_scores(config, workdir: str) -> dict:
+  model = experiment.restore(config, workdir)
+  scores = _nrmse(config, experiment.collect(
+      config, config.data.eval_splits[0], _model_predictors(config, model)))
+  out = {f"nrmse_{d}_percent": round(scores[d].summary.nrmse, 4)
+         for d in DECODERS}
+  if scores["argmax"].jitter is not None:
+    out["jitter_percent"] = round(scores["argmax"].jitter, 4)
+  return out
+
+
+def _trained_row(config, workdir: str) -> dict:
+  """Trains one run; its seed, steps, timing and validation curve."""
+  timing = _train(config, workdir)
+  with open(os.path.join(workdir, "train_result.json"), encoding="utf-8") as f:
+    steps = json.load(f)["step"]
+  return {"seed": config.train.seed, "steps": steps, **timing,
+          "validation_curve": validation_curve(workdir)}
+
+
+def run_detector(config: configs.ExperimentConfig, workdir: str) -> dict:
+  """Trains, then scores one detector run with every decoder."""
+  row = _trained_row(config, workdir)
+  return {**row, **_detector_scores(config, workdir)}
+
+
+def run_tracker(config: configs.ExperimentConfig, workdir: str,
+                detector: configs.ExperimentConfig) -> dict:
+  """Trains one tracker from its detector run (trained first if missing).
+
+  The row also holds the detector alone on the same test frames.
+  """
+  detector_dir = config.tracker.detector_workdir
+  if not _finished(detector_dir, detector.train.steps):
+    print(f"== {detector.name} seed {detector.train.seed} is not finished in "
+          f"{detector_dir}: training it for the tracker", flush=True)
+    _train(detector, detector_dir)
+  row = _trained_row(config, workdir)
+  for decoder in DECODERS:  # streamed frame by frame, the state reset per clip
+    split, scores = next(iter(experiment.evaluate(
+        config, workdir, decoder=decoder, log=lambda _: None).items()))
+    row[f"nrmse_{decoder}_percent"] = round(scores["model"].summary.nrmse, 4)
+    if decoder == "argmax":
+      row["jitter_percent"] = round(scores["model"].jitter, 4)
+  on_frames = configs.override(detector, [
+      f"data.dataset={config.data.dataset}"]).validate()
+  row["detector"] = {"cell": detector.name, "test_split": split,
+                     **_detector_scores(on_frames, detector_dir)}
+  return row
+
+
+def _run_seed(cell, seed, data_dir, workdir) -> dict:
+  config = resolve(cell, seed, data_dir, workdir)
+  where = run_dir(workdir, cell, seed)
+  if experiment.is_tracker(config):
+    detector = resolve(detector_cell(cell), seed, data_dir, workdir)
+    return run_tracker(config, where, detector)
+  return run_detector(config, where)
+
+
+def _describe(config: configs.ExperimentConfig) -> dict:
+  m, tracker = config.model, experiment.is_tracker(config)
+  return {"head": m.head, "L": m.heatmap_length, "F": config.data.crop_size,
+          "L_over_F": m.heatmap_length / config.data.crop_size,
+          "gamma": m.coattention_gamma,
+          "lambda": config.tracker.fusion_lambda if tracker else None,
+          "description": config.description}
+
+
+def _summarise_cell(cell: dict):
+  runs = [cell["runs"][s] for s in sorted(cell["runs"], key=int)]
+  for key in ("nrmse_argmax_percent", "nrmse_dark_percent", "jitter_percent"):
+    values = [r[key] for r in runs if key in r]
+    if values:
+      cell[key.replace("_percent", "")] = stats.summary(values)
+
+
+def _values(cells: dict, cell: str, key="nrmse_argmax_percent") -> dict:
+  runs = cells.get(cell, {}).get("runs", {})
+  return {int(s): r[key] for s, r in runs.items() if key in r}
+
+
+def _compare(cells, reference, other, better, worse, key) -> dict:
+  a, b = _values(cells, reference, key), _values(cells, other, key)
+  if not a or not b:
+    return {"reference": reference, "other": other, "status": "not run"}
+  welch = stats.welch(list(a.values()), list(b.values()))
+  return {"reference": reference, "other": other, "metric": key,
+          "welch": welch, "paired": stats.paired(a, b),
+          "verdict": stats.verdict(welch, better, worse)}
+
+
+def claims(cells: dict) -> dict:
+  """Claims (a)-(d) as differences reference - other of NRMSE (points).
+
+  A positive difference means `other` has the lower error.
+  """
+  out = {}
+  for key, tag in (("nrmse_argmax_percent", ""), ("nrmse_dark_percent",
+                                                   "_dark")):
+    out["a_L_trend" + tag] = _compare(
+        cells, "accuracy_det1d_L16", "accuracy_det1d_L192",
+        "L/F = 3 lower than 0.25", "L/F = 3 higher than 0.25", key)
+    for length in (16, 32, 64):
+      out[f"b_1d_vs_2d_L{length}" + tag] = _compare(
+          cells, f"accuracy_det2d_L{length}", f"accuracy_det1d_L{length}",
+          "1D lower than 2D", "2D lower than 1D", key)
+    out["c_gamma_0.3_vs_0" + tag] = _compare(
+        cells, "accuracy_det1d_gamma0.0", GAMMA_03,
+        "gamma 0.3 lower than 0", "gamma 0 lower than 0.3", key)
+    out["c_gamma_1_vs_0" + tag] = _compare(
+        cells, "accuracy_det1d_gamma0.0", "accuracy_det1d_gamma1.0",
+        "gamma 1 lower than 0", "gamma 0 lower than 1", key)
+    out["d_lambda_0.3_vs_0" + tag] = _compare(
+        cells, "accuracy_trk1d_lambda0.0", "accuracy_trk1d_lambda0.3",
+        "lambda 0.3 lower than 0", "lambda 0 lower than 0.3", key)
+  out["d_jitter_lambda_0.3_vs_0"] = _compare(
+      cells, "accuracy_trk1d_lambda0.0", "accuracy_trk1d_lambda0.3",
+      "lambda 0.3 jitters less", "lambda 0 jitters less", "jitter_percent")
+  return out
+
+
+def _load(out: str, mode: str) -> dict:
+  path = os.path.join(out, f"{NAME}.json")
+  if not os.path.exists(path):
+    return {"mode": mode, "cells": {}}
+  with open(path, encoding="utf-8") as f:
+    results = json.load(f)
+  if results.get("mode") != mode or "cells" not in results:
+    raise ValueError(f"{path} holds other results (mode "
+                     f"{results.get('mode')!r}, cells: {'cells' in results}), "
+                     f"not this benchmark's {mode!r} cells; use another --out")
+  return results
+
+
+def _write(results: dict, out: str):
+  results["claims"] = claims(results["cells"])
+  cli.write_json(results, out, NAME)
+
+
+def run(mode: str, out: str, workdir: str, data_dir: str,
+        cells=None) -> dict:
+  """Trains and scores the (cell, seed) runs not yet in `<out>`'s JSON.
+
+  Args:
+    mode: "reduced" (smoke configs, seconds each) or "full".
+    out: folder of `accuracy_synthetic.{json,png}`, read back to resume.
+    workdir: parent of the runs' workdirs (`<cell>/seed<k>`).
+    data_dir: tfds data_dir.
+    cells: a subset of `CELLS[mode]` (default: all), run in the mode's order.
+
+  Raises:
+    ValueError: unknown cells, or a recorded result or workdir trained with
+      other settings than the cell's config.
+  """
+  unknown = sorted(set(cells or ()) - set(CELLS[mode]))
+  if unknown:
+    raise ValueError(f"cells {unknown} are not in mode {mode!r}; its cells "
+                     f"are {CELLS[mode]}")
+  results = _load(out, mode)
+  results["seeds"] = list(SEEDS[mode])
+  for cell in [c for c in CELLS[mode] if not cells or c in cells]:
+    config = resolve(cell, 0, data_dir, workdir)
+    wanted = cell_settings(config)
+    entry = results["cells"].get(cell)
+    if entry is None:
+      entry = results["cells"][cell] = {
+          **_describe(config), **cell_references(config),
+          "settings": wanted, "runs": {}}
+    _check_same(entry["settings"], wanted, f"cell {cell} in {out}")
+    for seed in SEEDS[mode]:
+      if str(seed) in entry["runs"]:
+        continue  # finished: never trained again
+      entry["runs"][str(seed)] = _run_seed(cell, seed, data_dir, workdir)
+      _summarise_cell(entry)
+      _write(results, out)  # after every run: a kill loses at most one
+  _write(results, out)
+  plot(results, os.path.join(out, f"{NAME}.png"))
+  return results
+
+
+def plot(results: dict, path: str):
+  """Three panels with mean +- std error bars: L/F, gamma, lambda."""
   import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use("Agg")
   from matplotlib import pyplot as plt  # pylint: disable=g-import-not-at-top
-  fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
-  detectors = [r for r in rows if r["lambda"] is None]
-  for head, marker in (("1d", "o-"), ("2d", "s--")):
-    points = sorted({(r["L_over_F"], r["nrmse_percent"]) for r in detectors
-                     if r["head"] == head and "@" not in r["workdir"] and (
-                         head == "2d" or r["gamma"] == 0.3)})
-    if points:
-      axes[0].plot(*zip(*points), marker, label=f"{head.upper()} heatmaps")
-  for r in detectors:
-    if "@" in r["workdir"]:  # a run trained longer than the others
-      axes[0].plot(r["L_over_F"], r["nrmse_percent"], "k*",
-                   label=f"{r['head'].upper()}, {r['steps']} steps")
-  axes[0].set(xlabel="L / F", ylabel="test NRMSE (%)",
-              title="error vs heatmap length (argmax)")
-  if detectors:
-    axes[0].axhline(detectors[0]["baseline_nrmse_percent"], color="gray",
-                    ls=":", label="mean shape")
-    axes[0].legend()
-  gammas = sorted({(r["gamma"], r["nrmse_percent"]) for r in detectors
-                   if r["head"] == "1d" and r["L_over_F"] == 3})
-  if gammas:
-    axes[1].plot(*zip(*gammas), "o-")
+  cells = {n: c for n, c in results["cells"].items()
+           if n.startswith("accuracy_")}
+  fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+
+  def points(names, x_key, key):
+    rows = sorted((c[x_key], c[key]["mean"], c[key]["std"] or 0.0)
+                  for n, c in cells.items() if n in names and key in c)
+    return [list(v) for v in zip(*rows)] if rows else None
+
+  detectors = {n: c for n, c in cells.items() if c["lambda"] is None}
+  one_d = [n for n, c in detectors.items() if c["head"] == "1d" and
+           c["gamma"] == 0.3]
+  two_d = [n for n, c in detectors.items() if c["head"] == "2d"]
+  ax = axes[0]
+  for names, head, style in ((one_d, "1D", "o-"), (two_d, "2D", "s--")):
+    for key, decoder, alpha in (("nrmse_argmax", "argmax", 1.0),
+                                ("nrmse_dark", "DARK", 0.5)):
+      p = points(names, "L_over_F", key)
+      if p:
+        ax.errorbar(p[0], p[1], yerr=p[2], fmt=style, capsize=3,
+                    alpha=alpha, label=f"{head}, {decoder}")
+  floor = sorted({(c["L_over_F"], c["floor_argmax_percent"])
+                  for c in detectors.values()})
+  if floor:
+    ax.plot(*zip(*floor), "k:", label="argmax floor (perfect heatmaps)")
+  ax.set(xlabel="L / F", ylabel="test NRMSE (%)", xscale="log",
+         title="error vs heatmap length (mean +- std over seeds)")
+  ax.legend(fontsize=7)
+  gammas = [n for n, c in detectors.items() if c["head"] == "1d" and
+            c["L"] == max(d["L"] for d in detectors.values())]
+  for key, label in (("nrmse_argmax", "argmax"), ("nrmse_dark", "DARK")):
+    p = points(gammas, "gamma", key)
+    if p:
+      axes[1].errorbar(p[0], p[1], yerr=p[2], fmt="o-", capsize=3,
+                       label=label)
   axes[1].set(xlabel="gamma (0: co-attention off)", ylabel="test NRMSE (%)",
-              title="co-attention weight, 1D L/F = 3")
-  trackers = sorted((r for r in rows if r["lambda"] is not None),
-                    key=lambda r: r["lambda"])
-  labels = [f"lambda {r['lambda']:g}" for r in trackers]
-  x = range(len(trackers))
-  for shift, key, label in ((-0.2, "nrmse_percent", "NRMSE (%)"),
-                            (0.2, "jitter_percent", "jitter (%)")):
-    values = [r[key] or 0.0 for r in trackers]
-    bars = axes[2].bar([i + shift for i in x], values, 0.4, label=label)
+              title="co-attention weight, 1D, largest L")
+  axes[1].legend(fontsize=7)
+  trackers = sorted((c for c in cells.values() if c["lambda"] is not None),
+                    key=lambda c: c["lambda"])
+  x = np.arange(len(trackers))
+  for shift, key, label in ((-0.2, "nrmse_argmax", "NRMSE (%)"),
+                            (0.2, "jitter", "jitter (%)")):
+    means = [c[key]["mean"] if key in c else 0.0 for c in trackers]
+    stds = [(c[key]["std"] or 0.0) if key in c else 0.0 for c in trackers]
+    bars = axes[2].bar(x + shift, means, 0.4, yerr=stds, capsize=3,
+                       label=label)
     axes[2].bar_label(bars, fmt="%.2f", fontsize=7)
-  axes[2].set_xticks(list(x), labels)
+  axes[2].set_xticks(x, [f"lambda {c['lambda']:g}" for c in trackers])
   axes[2].set(title="1D tracker, temporal fusion (eq. 13)")
-  axes[2].legend()
+  axes[2].legend(fontsize=7)
   fig.tight_layout()
   fig.savefig(path, dpi=120)
   plt.close(fig)
 
 
-def workdir_names(resolved: dict) -> dict:
-  """`{run name: workdir name}` for `{run name: config}` in the mode's order.
-
-  Runs with the same settings share the workdir of the first of them, whichever
-  subset is asked for, so a resumed or partial benchmark finds it.
-  """
-  first, names = {}, {}
-  for name, config in resolved.items():
-    key = json.dumps(_trained_settings(config), sort_keys=True)
-    names[name] = first.setdefault(key, name)
-  return names
-
-
-def run(mode: str, out: str, workdir: str, data_dir: str, names=None,
-        overrides=()) -> dict:
-  """Runs (or reuses) the runs of `mode`; writes JSON and PNG to `out`.
-
-  Args:
-    mode: "reduced" or "full".
-    out: folder for `accuracy_synthetic.{json,png}`.
-    workdir: parent of the runs' workdirs.
-    data_dir: tfds data_dir.
-    names: a subset of `RUNS[mode]` (default: all).
-    overrides: `section.field=value` strings applied to every run.
-  """
-  unknown = sorted(set(names or ()) - set(RUNS[mode]))
-  if unknown:
-    raise ValueError(f"runs {unknown} are not in mode {mode!r}; its runs are "
-                     f"{RUNS[mode]}")
-  resolved = {n: resolve(n, data_dir, overrides) for n in RUNS[mode]}
-  home = workdir_names(resolved)
-  results = {"mode": mode, "overrides": list(overrides),
-             "detector_steps": None if mode == "reduced" else DETECTOR_STEPS,
-             "decoder": "argmax (eq. 7)", "split": "test", "rows": []}
-  for name in [n for n in RUNS[mode] if not names or n in names]:
-    results["rows"].append(
-        run_config(resolved[name], os.path.join(workdir, home[name])))
-    # Written after every run so that a killed benchmark keeps its rows.
-    cli.write_json(results, out, NAME)
-  cli.write_json(results, out, NAME)
-  plot(results["rows"], os.path.join(out, f"{NAME}.png"))
-  return results
-
-
 def main(argv):
   del argv
+  logging.set_verbosity(logging.WARNING)  # tfds is chatty at INFO
   f = cli.FLAGS
-  results = run(f.mode, f.out, f.workdir, f.data_dir, f.runs, f.override)
-  for r in results["rows"]:
-    jitter = (f", jitter {r['jitter_percent']:.2f}%"
-              if r["jitter_percent"] is not None else "")
-    print(f"{r['config']:28s} NRMSE {r['nrmse_percent']:6.2f}% (mean shape "
-          f"{r['baseline_nrmse_percent']:.2f}%){jitter}")
+  results = run(f.mode, f.out, f.workdir, f.data_dir, f.cells)
+  for name, cell in results["cells"].items():
+    if "nrmse_argmax" in cell:
+      a, d = cell["nrmse_argmax"], cell["nrmse_dark"]
+      print(f"{name:28s} argmax {a['mean']:6.2f} +- {a['std'] or 0:.2f}%  "
+            f"DARK {d['mean']:6.2f} +- {d['std'] or 0:.2f}%  floor "
+            f"{cell['floor_argmax_percent']:.2f}%  ({a['n']} seeds)")
+  for name, claim in results["claims"].items():
+    if "verdict" in claim:
+      w = claim["welch"]
+      print(f"{name:28s} {w['difference']:+.3f} points "
+            f"({100 * w['relative']:+.1f} %): {claim['verdict']}")
 
 
 if __name__ == "__main__":
@@ -246,10 +504,6 @@ if __name__ == "__main__":
                       "Parent folder of the runs' workdirs.")
   flags.DEFINE_string("data_dir", "runs/tensorflow_datasets",
                       "tfds data_dir for the synthetic sets.")
-  flags.DEFINE_list("runs", None,
-                    "Only these runs of --mode (default: all of them).")
-  flags.DEFINE_multi_string(
-      "override", [], "'section.field=value' applied to every run after the "
-      "benchmark's own settings, e.g. --override=train.steps=400; recorded in "
-      "the JSON.")
+  flags.DEFINE_list("cells", None,
+                    "Only these cells of --mode (default: all of them).")
   app.run(main)

@@ -1,6 +1,9 @@
 """Shared main of train_detector.py and train_tracker.py (resumes from --workdir).
 
   python -m experiments.train_detector --config=synthetic_det1d --workdir=runs/det1d
+  # bit-identical weights for the same seed on the same machine:
+  python -m experiments.train_detector --config=synthetic_det1d --workdir=runs/a \
+      --deterministic --set=train.seed=1
   python -m experiments.train_detector --config=table1_det1d_L768 --workdir=runs/t1 \
       --data_dir=$TFDS --strategy=mirrored --mixed_precision
   # k-fold selection of gamma (Section 5.1):
@@ -18,6 +21,7 @@ from absl import logging
 from absl import flags
 
 from experiments import flags_common
+from landmark1d import configs
 from landmark1d import experiment
 from landmark1d import training
 
@@ -29,6 +33,10 @@ _CPU_REPLICAS = flags.DEFINE_integer("cpu_replicas", 0, "With "
 _MIXED = flags.DEFINE_bool("mixed_precision", False, "mixed_float16 policy.")
 _JIT = flags.DEFINE_bool("jit_compile", False, "XLA-compile the train step.")
 _EVALUATE = flags.DEFINE_bool("evaluate", True, "Evaluate after training.")
+_DETERMINISTIC = flags.DEFINE_bool(
+    "deterministic", False, "TF's deterministic ops: the same seed on the "
+    "same machine gives bit-identical weights (= --set=train.deterministic="
+    "true; recorded in config.json).")
 _CV = flags.DEFINE_enum("cross_validate", None, ["gamma", "lambda"],
                         "Select this hyper-parameter by k-fold CV instead.")
 _CV_VALUES = flags.DEFINE_list("cv_values", [f"{0.1 * i:.1f}" for i in
@@ -56,6 +64,8 @@ def main_for(kind: str):
 
 
 def run(config):
+  if _DETERMINISTIC.value:
+    config = configs.override(config, ["train.deterministic=true"])
   kwargs = dict(strategy=_STRATEGY.value, cpu_replicas=_CPU_REPLICAS.value,
                 mixed_precision=_MIXED.value, jit_compile=_JIT.value)
   workdir = flags_common.WORKDIR.value

@@ -20,6 +20,7 @@ from typing import Any
 from landmark1d import heatmaps
 from landmark1d import landmark_sets
 from landmark1d import metrics
+from landmark1d import training
 
 
 @dataclasses.dataclass
@@ -32,6 +33,9 @@ class DataConfig:
     manual_dir: folder holding manually downloaded files (real datasets).
     train_splits: tfds split(s) to train on; several are concatenated.
     eval_splits: tfds splits evaluated one by one (e.g. 300-W common, ...).
+    validation_split: split of `dataset` scored by the in-training
+      validation (and used for any model selection); None scores
+      `eval_splits[0]` instead, for datasets without one (monitoring only).
     extra_train_datasets: further "name:split" sources mixed into training
       (the paper trains the 300-VW tracker's detector on 300-W as well).
     eval_dataset: tfds name to evaluate on when it is not `dataset` (Talking
@@ -61,6 +65,7 @@ class DataConfig:
   manual_dir: str | None = None
   train_splits: tuple[str, ...] = ("train",)
   eval_splits: tuple[str, ...] = ("test",)
+  validation_split: str | None = None
   extra_train_datasets: tuple[str, ...] = ()
   eval_dataset: str | None = None
   landmark_set: str = "ibug68"
@@ -83,6 +88,11 @@ class DataConfig:
     _require(bool(self.dataset), "data.dataset must name a tfds dataset")
     _require(len(self.train_splits) > 0, "data.train_splits is empty")
     _require(len(self.eval_splits) > 0, "data.eval_splits is empty")
+    _require(self.validation_split is None or (
+        self.validation_split not in self.eval_splits), (
+            f"data.validation_split {self.validation_split!r} is also in "
+            f"data.eval_splits {self.eval_splits}: validation selects models, "
+            "so it must not be a split they are scored on"))
     for source in self.extra_train_datasets:
       _require(source.count(":") == 1,
                f"data.extra_train_datasets entry {source!r} must be "
@@ -188,7 +198,9 @@ class TrainConfig:
     batch_size: global batch size in images, split across replicas. For
       trackers it counts frames (the paper: "a training batch contains 10
       facial images or frames"): batch_size / clip_length clips.
-    learning_rate: Adam learning rate.
+    learning_rate: Adam learning rate (the initial one under a schedule).
+    lr_schedule: "constant" (the paper's) or "cosine": decays to 0 at
+      `steps` (ours, BUILD_NOTES.md).
     steps: total training steps.
     checkpoint_every: steps between checkpoints.
     log_every: steps between progress lines and scalar summaries.
@@ -196,12 +208,15 @@ class TrainConfig:
     eval_every: steps between validation NRMSE summaries (0: never).
     eval_examples: examples used by that in-training validation.
     seed: seeds weights, shuffling and augmentation.
-    deterministic: enable TF's deterministic ops (exact resume tests).
+    deterministic: TF's deterministic ops, so that the same seed on the same
+      machine gives bit-identical weights (the input pipeline is always a
+      seeded, ordered function of the seed).
     max_checkpoints: checkpoints kept.
   """
 
   batch_size: int = 10
   learning_rate: float = 1e-4
+  lr_schedule: str = "constant"
   steps: int = 100_000
   checkpoint_every: int = 1000
   log_every: int = 100
@@ -215,6 +230,9 @@ class TrainConfig:
   def validate(self):
     _require(self.batch_size >= 1, "train.batch_size must be >= 1")
     _require(self.learning_rate > 0, "train.learning_rate must be > 0")
+    _require(self.lr_schedule in training.LR_SCHEDULES,
+             f"train.lr_schedule must be one of {training.LR_SCHEDULES}, got "
+             f"{self.lr_schedule!r}")
     _require(self.steps >= 1, "train.steps must be >= 1")
     _require(self.checkpoint_every >= 1, "train.checkpoint_every must be >= 1")
     _require(self.log_every >= 1, "train.log_every must be >= 1")

@@ -318,17 +318,27 @@ def load_config(workdir: str) -> configs.ExperimentConfig:
 
 
 def _summary_hook(config, model, workdir, log):
-  """TensorBoard scalars, example images and a quick validation NRMSE."""
+  """TensorBoard scalars, example images and a quick validation NRMSE.
+
+  Validation scores the first `train.eval_examples` images of
+  `data.validation_split` (of the training dataset), or of the first eval
+  split when the config names no validation split.
+  """
   writer = tf.summary.create_file_writer(os.path.join(workdir, "train"))
-  train_cfg = config.train
+  train_cfg, data = config.train, config.data
+  split = data.validation_split or data.eval_splits[0]
   validation = None
 
   def validation_batches():
     nonlocal validation
     if validation is None:  # read once: the same images at every step
-      validation = list(eval_batches(config, config.data.eval_splits[0],
-                                     train_cfg.eval_examples))
+      validation = list(eval_batches(
+          config, split, train_cfg.eval_examples,
+          dataset=data.dataset if data.validation_split else None))
     return validation
+
+  if train_cfg.eval_every and not is_tracker(config):
+    validation_batches()  # a missing split fails now, not steps later
 
   def hook(step, loss):
     with writer.as_default(step=step):
@@ -352,8 +362,8 @@ def _summary_hook(config, model, workdir, log):
             np.concatenate(preds), truth, norm,
             np.concatenate([b["mask"].numpy() for b in batches]) > 0)))
         tf.summary.scalar("val_nrmse_percent", 100 * nrmse)
-        log(f"step {step}: validation NRMSE {100 * nrmse:.2f}% on "
-            f"{len(norm)} images")
+        log(f"step {step}: validation NRMSE {100 * nrmse:.2f}% (split "
+            f"{split!r}) on {len(norm)} images")
       if due_image:
         images = [drawing.draw_landmarks(
             (batch["image"][i].numpy() * 255).astype(np.uint8), pred[i],
@@ -419,7 +429,8 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
     keras.mixed_precision.set_global_policy("mixed_float16")
   with dist.scope():
     model = build_model(config)
-    optimizer = keras.optimizers.Adam(t.learning_rate)
+    optimizer = keras.optimizers.Adam(training.learning_rate(
+        t.lr_schedule, t.learning_rate, t.steps))
     if mixed_precision:
       optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
   sources = training_sources(config.data)

@@ -30,6 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 STRATEGIES = ("default", "one_device", "mirrored", "multi_worker", "tpu")
+LR_SCHEDULES = ("constant", "cosine")
 
 
 class NonFiniteLossError(RuntimeError):
@@ -87,6 +88,27 @@ def split_cpu(count: int):
   except RuntimeError as e:
     raise RuntimeError(f"cannot split the CPU into {count} devices after TF "
                        "has initialised them; create the strategy first") from e
+
+
+def learning_rate(schedule: str, initial: float, steps: int):
+  """The optimizer's learning rate: a float, or a Keras schedule.
+
+  Args:
+    schedule: "constant" (the paper's) or "cosine" (half a cosine period from
+      `initial` down to 0 at step `steps`).
+    initial: the learning rate at step 0.
+    steps: the run's total steps.
+
+  A schedule reads the optimizer's iteration count, which checkpoints hold,
+  so a resumed run continues on the curve of an uninterrupted one.
+  """
+  if schedule not in LR_SCHEDULES:
+    raise ValueError(f"learning-rate schedule must be one of {LR_SCHEDULES}, "
+                     f"got {schedule!r}")
+  if schedule == "constant":
+    return initial
+  return keras.optimizers.schedules.CosineDecay(initial, decay_steps=steps,
+                                                alpha=0.0)
 
 
 def is_chief_process() -> bool:

@@ -1,18 +1,26 @@
 """tfds builder `synthetic_faces`: procedural 68-point faces and clips.
 
-Configs (see README.md beside this file for the conventions):
-  * `images` (default): 128 px stills, 800 train / 200 test.
-  * `video`: 128 px clips of 32 frames, 16 train / 6 test clips.
-  * `images_large`: 128 px stills, 50 000 train / 2 000 test (CPU training).
-  * `images_256`: 256 px stills, 30 000 train / 2 000 test.
-  * `video_256`: 256 px clips of 64 frames, 300 train / 60 test clips.
+Configs (see README.md beside this file for the conventions), train /
+validation / test:
+  * `images` (default): 128 px stills, 800 / 200 / 200.
+  * `video`: 128 px clips of 32 frames, 16 / 4 / 6 clips.
+  * `images_20k`: 128 px stills, 20 000 / 1 000 / 1 000 (the accuracy
+    benchmark, bench/accuracy_synthetic.py).
+  * `video_200`: 128 px clips of 32 frames, 200 / 20 / 40 clips (its trackers).
+  * `images_large`: 128 px stills, 50 000 / 2 000 / 2 000 (CPU training).
+  * `images_256`: 256 px stills, 30 000 / 2 000 / 2 000.
+  * `video_256`: 256 px clips of 64 frames, 300 / 30 / 60 clips.
+
+The validation split is for in-training validation and model selection (step
+counts, hyper-parameters); the test split only scores final models.
 
 Every example is a deterministic function of the config: example i of a split
 is drawn from `np.random.default_rng([seed, kind, split, i])` (kind 0 for
-stills and 1 for clips, split 0 for train and 1 for test), so train and test
-use disjoint seeds and a rebuild writes identical examples (PNG bytes and
-arrays; the TFRecord files may differ only in the order in which protobuf
-serialises each example's feature map).
+stills and 1 for clips, split 0 for train, 1 for test and 2 for validation),
+so no two splits share a seed and a rebuild writes identical examples (PNG
+bytes and arrays; the TFRecord files may differ only in the order in which
+protobuf serialises each example's feature map). Adding the validation split
+(1.1.0) left every train and test example as it was.
 """
 
 from __future__ import annotations
@@ -27,7 +35,9 @@ from landmark1d import landmark_sets
 from landmark1d_datasets.synthetic_faces import motion
 from landmark1d_datasets.synthetic_faces import scene
 
-_SPLIT_CODES = {"train": 0, "test": 1}
+# Split codes seed the examples; new splits take new codes so that existing
+# splits keep their examples.
+_SPLIT_CODES = {"train": 0, "test": 1, "validation": 2}
 _KIND_STILLS, _KIND_CLIPS = 0, 1
 
 
@@ -39,6 +49,7 @@ class SyntheticFacesConfig(tfds.core.BuilderConfig):
     image_size: image side in pixels.
     train_size: training stills, or clips when `frames_per_clip` > 0.
     test_size: test stills, or clips.
+    validation_size: validation stills, or clips.
     frames_per_clip: frames per clip; 0 makes a still-image config.
     seed: base seed of every random choice.
     occlusion: probability of occluders over a face (or clip).
@@ -47,6 +58,7 @@ class SyntheticFacesConfig(tfds.core.BuilderConfig):
   image_size: int = 128
   train_size: int = 800
   test_size: int = 200
+  validation_size: int = 200
   frames_per_clip: int = 0
   seed: int = 0
   occlusion: float = 0.3
@@ -55,7 +67,7 @@ class SyntheticFacesConfig(tfds.core.BuilderConfig):
     if self.image_size < 32:
       raise ValueError(f"synthetic_faces/{self.name}: image_size must be >= "
                        f"32 pixels, got {self.image_size}")
-    for field in ("train_size", "test_size"):
+    for field in ("train_size", "test_size", "validation_size"):
       if getattr(self, field) < 1:
         raise ValueError(f"synthetic_faces/{self.name}: {field} must be >= 1,"
                          f" got {getattr(self, field)}")
@@ -88,33 +100,53 @@ LANDMARK_SET = "ibug68"
 class Builder(tfds.core.GeneratorBasedBuilder):
   """Procedurally rendered faces with exact 68-point ground truth."""
 
-  VERSION = tfds.core.Version("1.0.0")
-  RELEASE_NOTES = {"1.0.0": "Stills and clips with the iBUG 68-point layout."}
+  VERSION = tfds.core.Version("1.1.0")
+  RELEASE_NOTES = {
+      "1.0.0": "Stills and clips with the iBUG 68-point layout.",
+      "1.1.0": "A validation split in every config (train and test examples "
+               "unchanged); configs images_20k and video_200.",
+  }
   BUILDER_CONFIGS = [
       SyntheticFacesConfig(
-          name="images", description="128 px stills, 800 train / 200 test."),
+          name="images", description="128 px stills, 800 train / 200 "
+          "validation / 200 test."),
       SyntheticFacesConfig(
-          name="video", train_size=16, test_size=6, frames_per_clip=32,
-          description="128 px clips of 32 frames, 16 train / 6 test."),
+          name="video", train_size=16, validation_size=4, test_size=6,
+          frames_per_clip=32, description="128 px clips of 32 frames, 16 "
+          "train / 4 validation / 6 test."),
+      # Sized for bench/accuracy_synthetic.py: ~50 000 crops seen per run
+      # are ~2.5 passes over the training set, so runs do not overfit it.
       SyntheticFacesConfig(
-          name="images_large", train_size=50_000, test_size=2_000,
-          description="128 px stills, 50 000 train / 2 000 test."),
+          name="images_20k", train_size=20_000, validation_size=1_000,
+          test_size=1_000, description="128 px stills, 20 000 train / 1 000 "
+          "validation / 1 000 test."),
+      SyntheticFacesConfig(
+          name="video_200", train_size=200, validation_size=20, test_size=40,
+          frames_per_clip=32, description="128 px clips of 32 frames, 200 "
+          "train / 20 validation / 40 test."),
+      SyntheticFacesConfig(
+          name="images_large", train_size=50_000, validation_size=2_000,
+          test_size=2_000, description="128 px stills, 50 000 train / 2 000 "
+          "validation / 2 000 test."),
       SyntheticFacesConfig(
           name="images_256", image_size=256, train_size=30_000,
-          test_size=2_000,
-          description="256 px stills, 30 000 train / 2 000 test."),
+          validation_size=2_000, test_size=2_000,
+          description="256 px stills, 30 000 train / 2 000 validation / "
+          "2 000 test."),
       SyntheticFacesConfig(
-          name="video_256", image_size=256, train_size=300, test_size=60,
-          frames_per_clip=64,
-          description="256 px clips of 64 frames, 300 train / 60 test."),
+          name="video_256", image_size=256, train_size=300,
+          validation_size=30, test_size=60, frames_per_clip=64,
+          description="256 px clips of 64 frames, 300 train / 30 validation "
+          "/ 60 test."),
       # Seconds to build: tests and dry runs of whole experiments.
       SyntheticFacesConfig(
-          name="mini", image_size=64, train_size=48, test_size=16,
-          description="64 px stills, 48 train / 16 test (tests)."),
+          name="mini", image_size=64, train_size=48, validation_size=16,
+          test_size=16, description="64 px stills, 48 train / 16 validation "
+          "/ 16 test (tests)."),
       SyntheticFacesConfig(
-          name="mini_video", image_size=64, train_size=4, test_size=2,
-          frames_per_clip=8,
-          description="64 px clips of 8 frames, 4 train / 2 test (tests)."),
+          name="mini_video", image_size=64, train_size=4, validation_size=1,
+          test_size=2, frames_per_clip=8, description="64 px clips of 8 "
+          "frames, 4 train / 1 validation / 2 test (tests)."),
   ]
 
   def _info(self) -> tfds.core.DatasetInfo:
@@ -149,7 +181,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
 
   def _generate_examples(self, split: str):
     config = self.builder_config
-    size = config.train_size if split == "train" else config.test_size
+    size = getattr(config, f"{split}_size")
     options = {"occlusion": config.occlusion}
     if not config.is_video:
       for i in range(size):

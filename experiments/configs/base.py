@@ -59,6 +59,11 @@ def paper_300vw_tracker(detector_config: str,
   return config
 
 
+# Steps of the accuracy benchmark's runs (batch 8 stills / 2 clips of 6).
+ACCURACY_STEPS = 8000
+ACCURACY_TRACKER_STEPS = 1000
+
+
 def synthetic_detector(head: str = "1d", heatmap_length: int = 192,
                        steps: int = 1500) -> configs.ExperimentConfig:
   """A CPU-sized detector on the built-in synthetic faces (minutes on 2 cores).
@@ -70,7 +75,8 @@ def synthetic_detector(head: str = "1d", heatmap_length: int = 192,
   return configs.ExperimentConfig(
       data=configs.DataConfig(
           dataset="synthetic_faces/images", train_splits=("train",),
-          eval_splits=("test",), crop_size=64, shuffle_buffer=256),
+          eval_splits=("test",), validation_split="validation",
+          crop_size=64, shuffle_buffer=256),
       model=configs.ModelConfig(head=head, heatmap_length=heatmap_length,
                                 sigma=3.0, num_stacks=1, channels=64,
                                 hourglass_depth=3, coattention_gamma=0.3,
@@ -94,6 +100,50 @@ def synthetic_tracker(detector_config: str, head: str = "1d",
   config.tracker = configs.TrackerConfig(enabled=True, fusion_lambda=0.3,
                                          detector_config=detector_config)
   config.train.batch_size = 24  # frames: 4 clips of 6
+  return config
+
+
+def synthetic_accuracy_detector(head: str = "1d", heatmap_length: int = 192,
+                                steps: int = ACCURACY_STEPS
+                                ) -> configs.ExperimentConfig:
+  """`synthetic_detector` trained to convergence for bench/accuracy_synthetic.
+
+  The same model and augmentation, on 20 000 training stills; validation on
+  the validation split; Adam's rate decays on a cosine to 0 at `steps` (ours:
+  the step count came from measured validation curves, BUILD_NOTES.md);
+  deterministic ops, so a seed gives the same weights on the same machine.
+  """
+  config = synthetic_detector(head, heatmap_length, steps)
+  config.data.dataset = "synthetic_faces/images_20k"
+  config.data.shuffle_buffer = 2048
+  # Batch 8 (the paper: 10) reached a lower validation error than batch 16
+  # for the same CPU time (BUILD_NOTES.md).
+  config.train.batch_size = 8
+  config.train.lr_schedule = "cosine"
+  config.train.deterministic = True
+  config.train.checkpoint_every = 500
+  config.train.log_every = 100
+  config.train.image_summary_every = 0
+  config.train.eval_every = 500
+  config.train.eval_examples = 1000
+  return config
+
+
+def synthetic_accuracy_tracker(steps: int = ACCURACY_TRACKER_STEPS
+                               ) -> configs.ExperimentConfig:
+  """The 1D tracker (L = 192) for bench/accuracy_synthetic, on 200 clips.
+
+  Starts from a run of `accuracy_det1d_L192` (the benchmark sets
+  `tracker.detector_workdir` to the same seed's run), with the detector's
+  schedule and determinism.
+  """
+  config = synthetic_accuracy_detector("1d", 192, steps)
+  config.data.dataset = "synthetic_faces/video_200"
+  config.data.clip_length = 6
+  config.data.shuffle_buffer = 256
+  config.tracker = configs.TrackerConfig(
+      enabled=True, fusion_lambda=0.3, detector_config="accuracy_det1d_L192")
+  config.train.batch_size = 12  # frames: 2 clips of 6 (the paper: 10 frames)
   return config
 
 

@@ -1,61 +1,158 @@
-"""bench/accuracy_synthetic.py trains, scores and resumes in reduced mode."""
+"""bench/accuracy_synthetic.py: cells x seeds, decomposition, claims, resume."""
 
+import dataclasses
 import json
 import os
 
 import numpy as np
 import pytest
 
-from bench import accuracy_synthetic
+from bench import accuracy_synthetic as bench
+from experiments import configs as registry
+from landmark1d import coordinates
+from landmark1d import experiment
+from landmark1d import metrics
 
 
-def test_reduced_run_scores_every_run_and_a_second_call_trains_nothing(
+def _argmax_floor_by_rounding(config) -> float:
+  """NRMSE (%) of the test ground truth rounded to the L grid (eq. 7).
+
+  An independent route to the floor: nearest bin centre, kept inside the
+  heatmap, mapped back to image pixels; no targets, no decoder.
+  """
+  f, length = config.data.crop_size, config.model.heatmap_length
+  errors = []
+  for batch in experiment.eval_batches(config, config.data.eval_splits[0]):
+    u = np.clip(np.round(batch["landmarks"].numpy() * length / f), 0,
+                length - 1)
+    image = coordinates.crop_to_image(u * f / length, batch["window"], f)
+    truth = batch["landmarks_image"].numpy()
+    norm = metrics.normalizing_distance(truth, config.data.landmark_set)
+    errors.append(metrics.nrmse(np.asarray(image), truth, norm,
+                                batch["visible"].numpy()))
+  return 100 * float(np.mean(np.concatenate(errors)))
+
+
+def test_reduced_run_scores_every_cell_and_seed_and_resumes(
     tmp_path, mini_data_dir, monkeypatch):
   out, work = str(tmp_path / "out"), str(tmp_path / "runs")
-  results = accuracy_synthetic.run("reduced", out, work, mini_data_dir)
-  rows = json.loads((tmp_path / "out" / "accuracy_synthetic.json")
-                    .read_text())["rows"]
-  assert [r["config"] for r in rows] == accuracy_synthetic.RUNS["reduced"]
-  assert rows == results["rows"]
-  for row in rows:
-    assert np.isfinite(row["nrmse_percent"]) and row["nrmse_percent"] > 0
-    # The row is the run's own evaluation, not a copy of another run's.
-    summary = json.loads(open(os.path.join(
-        work, row["workdir"], "eval", "summary.json")).read())["test"]
-    assert row["nrmse_percent"] == summary["nrmse_percent"]
-    assert row["test_images"] == summary["images"]
-  tracker = rows[-1]
-  assert tracker["lambda"] == 0.3 and tracker["jitter_percent"] is not None
-  assert rows[0]["L_over_F"] == rows[0]["L"] / 32  # smoke crops are 32 px
+  results = bench.run("reduced", out, work, mini_data_dir)
+  path = tmp_path / "out" / "accuracy_synthetic.json"
+  assert json.loads(path.read_text()) == json.loads(json.dumps(results))
+  assert list(results["cells"]) == bench.CELLS["reduced"]
+  for name, cell in results["cells"].items():
+    assert sorted(cell["runs"], key=int) == ["0", "1"]
+    for seed, row in cell["runs"].items():
+      assert row["seed"] == int(seed) and row["steps"] == 4
+      for key in ("nrmse_argmax_percent", "nrmse_dark_percent"):
+        assert np.isfinite(row[key]) and row[key] > 0
+    values = [r["nrmse_argmax_percent"] for r in cell["runs"].values()]
+    assert cell["nrmse_argmax"]["mean"] == pytest.approx(np.mean(values))
+    assert cell["nrmse_argmax"]["std"] == pytest.approx(np.std(values,
+                                                               ddof=1))
+    config = bench.resolve(name, 0, mini_data_dir, work)
+    # The floor (argmax on perfect targets) equals rounding to the L grid;
+    # DARK on the same perfect targets is exact to float32 rounding.
+    assert cell["floor_argmax_percent"] == pytest.approx(
+        _argmax_floor_by_rounding(config), abs=1e-3)
+    assert cell["floor_dark_percent"] < 0.01 * cell["floor_argmax_percent"]
+  detector = results["cells"]["accuracy_det1d_L192_smoke"]
+  assert detector["runs"]["0"]["validation_curve"][-1][0] == 4
+  # The row is the model's own evaluation through the library's evaluate.
+  config = bench.resolve("accuracy_det1d_L192_smoke", 1, mini_data_dir, work)
+  for decoder in bench.DECODERS:
+    scores = experiment.evaluate(config, bench.run_dir(
+        work, "accuracy_det1d_L192_smoke", 1), decoder=decoder,
+                                 log=lambda _: None)["test"]["model"]
+    assert detector["runs"]["1"][f"nrmse_{decoder}_percent"] == (
+        pytest.approx(scores.summary.nrmse, abs=1e-4))
+  tracker = results["cells"]["accuracy_trk1d_lambda0.3_smoke"]
+  row = tracker["runs"]["0"]
+  assert tracker["lambda"] == 0.3 and row["jitter_percent"] > 0
+  assert row["detector"]["cell"] == "accuracy_det1d_L192_smoke"
+  assert row["detector"]["test_split"] == "test"
   assert (tmp_path / "out" / "accuracy_synthetic.png").stat().st_size > 0
 
   def no_training(*args, **kwargs):
-    raise AssertionError("a finished run was trained again")
+    raise AssertionError("a finished (cell, seed) was trained again")
 
-  monkeypatch.setattr(accuracy_synthetic.experiment, "train", no_training)
-  again = accuracy_synthetic.run("reduced", out, work, mini_data_dir)
-  assert again["rows"] == rows
-  only = accuracy_synthetic.run("reduced", out, work, mini_data_dir,
-                                names=["synthetic_trk1d_smoke"])
-  assert only["rows"] == [tracker]
+  monkeypatch.setattr(bench.experiment, "train", no_training)
+  again = bench.run("reduced", out, work, mini_data_dir)
+  assert again["cells"] == results["cells"]
 
-  # Other settings in a finished workdir are an error, not a silent reuse.
-  with pytest.raises(ValueError, match="train.learning_rate"):
-    accuracy_synthetic.run("reduced", out, work, mini_data_dir,
-                           overrides=["train.learning_rate=0.5"])
+  # A recorded cell trained with other settings is an error, not reused.
+  stored = json.loads(path.read_text())
+  stored["cells"]["accuracy_det2d_L16_smoke"]["settings"]["train"][
+      "learning_rate"] = 0.5
+  path.write_text(json.dumps(stored))
+  with pytest.raises(ValueError, match="train.learning_rate: recorded 0.5"):
+    bench.run("reduced", out, work, mini_data_dir)
 
-
-def test_runs_that_differ_only_in_name_share_one_workdir():
-  resolved = {n: accuracy_synthetic.resolve(n, "/data")
-              for n in accuracy_synthetic.RUNS["full"]}
-  homes = accuracy_synthetic.workdir_names(resolved)
-  # The gamma sweep's 0.3 point is the L = 192 1D detector (configs/synthetic).
-  assert homes["synthetic_det1d_gamma0.3"] == "synthetic_det1d_L192"
-  others = {n: h for n, h in homes.items() if n != "synthetic_det1d_gamma0.3"}
-  assert all(n == h for n, h in others.items())
+  # A record written before a config field existed had that field's default.
+  settings = stored["cells"]["accuracy_det2d_L16_smoke"]["settings"]
+  settings["train"]["learning_rate"] = results["cells"][
+      "accuracy_det2d_L16_smoke"]["settings"]["train"]["learning_rate"]
+  del settings["tracker"]["from_scratch"]
+  path.write_text(json.dumps(stored))
+  bench.run("reduced", out, work, mini_data_dir)
 
 
-def test_unknown_run_names_are_refused_with_the_valid_ones():
-  with pytest.raises(ValueError, match="synthetic_det1d_L16_smoke"):
-    accuracy_synthetic.run("reduced", "/tmp/unused", "/tmp/unused", "/data",
-                           names=["synthetic_det1d_L999"])
+def _cell(values: dict, key="nrmse_argmax_percent") -> dict:
+  return {"runs": {str(s): {key: v} for s, v in values.items()}}
+
+
+def test_claims_compare_cells_seed_by_seed():
+  cells = {"accuracy_det1d_L16": _cell({0: 7.0, 1: 7.2, 2: 6.8}),
+           "accuracy_det1d_L192": _cell({0: 5.0, 1: 5.3, 2: 4.7}),
+           "accuracy_det1d_gamma0.0": _cell({0: 5.1, 1: 5.2, 2: 4.8})}
+  claims = bench.claims(cells)
+  trend = claims["a_L_trend"]
+  assert trend["welch"]["difference"] == pytest.approx(2.0)
+  assert trend["welch"]["relative"] == pytest.approx(2.0 / 7.0)
+  assert trend["verdict"].startswith("L/F = 3 lower")
+  assert trend["paired"]["seeds"] == [0, 1, 2]
+  gamma = claims["c_gamma_0.3_vs_0"]
+  assert gamma["welch"]["difference"] == pytest.approx(0.1 / 3)
+  assert gamma["verdict"].startswith("not shown")
+  assert claims["b_1d_vs_2d_L16"]["status"] == "not run"
+  assert claims["d_lambda_0.3_vs_0"]["status"] == "not run"
+
+
+def test_cells_differ_only_in_what_they_study():
+  def settings(name):
+    return bench.cell_settings(bench.resolve(name, 0, "/data", "/runs"))
+
+  reference = settings("accuracy_det1d_L192")
+  for name in bench.CELLS["full"]:
+    if name in bench.STEPS:  # the main job's cell, for its spread
+      assert settings(name)["train"]["steps"] == bench.STEPS[name]
+      continue
+    values = settings(name)
+    if name.startswith("accuracy_trk"):
+      # Trackers: the detector's model, on clips; lambda varies.
+      assert values["model"] == reference["model"]
+      continue
+    for field in ("head", "heatmap_length", "coattention_gamma"):
+      values["model"][field] = reference["model"][field]
+    assert values == reference, name
+  lam = [settings(f"accuracy_trk1d_lambda{v}") for v in (0.0, 0.3)]
+  lam[0]["tracker"]["fusion_lambda"] = 0.3
+  assert lam[0] == lam[1]
+  tracker = bench.resolve("accuracy_trk1d_lambda0.0", 2, "/data", "/runs")
+  assert tracker.tracker.detector_workdir == "/runs/accuracy_det1d_L192/seed2"
+  assert tracker.train.seed == 2
+
+
+def test_unknown_cells_are_refused_with_the_valid_ones():
+  with pytest.raises(ValueError, match="accuracy_det1d_L192_smoke"):
+    bench.run("reduced", "/tmp/unused", "/tmp/unused", "/data",
+              cells=["accuracy_det1d_L999"])
+
+
+def test_the_gamma_sweep_point_0_3_is_the_largest_l_cell():
+  config = registry.get(bench.GAMMA_03)
+  gamma0 = registry.get("accuracy_det1d_gamma0.0")
+  assert config.model.coattention_gamma == 0.3
+  assert dataclasses.replace(gamma0.model, coattention_gamma=0.3) == (
+      config.model)
+  assert os.path.basename(bench.run_dir("/r", "c", 1)) == "seed1"

@@ -204,6 +204,7 @@ def test_builder_configs_cover_stills_video_and_larger_sizes():
 
 
 @pytest.mark.parametrize("field, value", [("image_size", 8), ("train_size", 0),
+                                          ("validation_size", 0),
                                           ("frames_per_clip", -1),
                                           ("occlusion", 1.5)])
 def test_config_rejects_bad_values_naming_the_field(field, value):
@@ -215,19 +216,23 @@ def _build(tmp_path, config):
   builder = builder_lib.Builder(config=config, data_dir=str(tmp_path))
   builder.download_and_prepare()
   return builder, {split: list(tfds.as_numpy(builder.as_dataset(split=split)))
-                   for split in ("train", "test")}
+                   for split in ("train", "test", "validation")}
 
 
 def test_tiny_still_build_is_deterministic_and_matches_the_renderer(tmp_path):
-  config = builder_lib.SyntheticFacesConfig(name="tiny", image_size=64,
-                                            train_size=3, test_size=2, seed=9)
+  config = builder_lib.SyntheticFacesConfig(
+      name="tiny", image_size=64, train_size=3, test_size=2,
+      validation_size=2, seed=9)
   builder, first = _build(tmp_path / "a", config)
   _, second = _build(tmp_path / "b", config)
   assert builder.info.splits["train"].num_examples == 3
   assert builder.info.splits["test"].num_examples == 2
+  assert builder.info.splits["validation"].num_examples == 2
   assert set(first["train"][0]) == {"image", "landmarks", "visible", "box",
                                     "image_id"}
-  for split, code in (("train", 0), ("test", 1)):
+  # Split codes seed the examples: 1.0.0's train (0) and test (1) examples
+  # are unchanged by the validation split (2).
+  for split, code in (("train", 0), ("test", 1), ("validation", 2)):
     for i, (a, b) in enumerate(zip(first[split], second[split])):
       assert a["image"].tobytes() == b["image"].tobytes()
       np.testing.assert_array_equal(a["landmarks"], b["landmarks"])
@@ -240,16 +245,17 @@ def test_tiny_still_build_is_deterministic_and_matches_the_renderer(tmp_path):
       np.testing.assert_array_equal(
           a["box"], np.concatenate([shown.min(0), shown.max(0)]))
       assert a["image_id"].decode() == f"{split}/{i:06d}.png"
-  images = [e["image"].tobytes() for s in ("train", "test") for e in first[s]]
-  assert len(set(images)) == 5  # train and test never share a seed
+  images = [e["image"].tobytes() for s in first for e in first[s]]
+  assert len(set(images)) == 7  # no two splits share a seed
 
 
 def test_tiny_video_build_writes_exact_frames_in_order(tmp_path):
   config = builder_lib.SyntheticFacesConfig(
       name="tiny_video", image_size=64, train_size=2, test_size=1,
-      frames_per_clip=3, seed=2)
+      validation_size=1, frames_per_clip=3, seed=2)
   builder, data = _build(tmp_path, config)
   assert builder.info.splits["train"].num_examples == 6
+  assert builder.info.splits["validation"].num_examples == 3
   train = data["train"]
   order = [(e["video_id"].decode(), int(e["frame_index"])) for e in train]
   assert order == [("train/clip_00000", 0), ("train/clip_00000", 1),

@@ -24,7 +24,7 @@ def _args(data_dir, workdir, config="synthetic_det1d_smoke", *extra):
   return [sys.executable, "-m", "experiments.train_detector",
           f"--config={config}", f"--workdir={workdir}",
           f"--data_dir={data_dir}", "--set=data.dataset=synthetic_faces/mini",
-          "--set=train.deterministic=true", *extra]
+          "--deterministic", *extra]
 
 
 def _env(**extra):

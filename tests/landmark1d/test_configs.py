@@ -26,6 +26,11 @@ def test_overrides_coerce_to_the_declared_types():
   assert c.data.eval_splits == ("common", "challenging")
   assert c.data.eval_subset is None
   assert c.train.deterministic is True and c.tracker.fusion_lambda == 0.0
+  assert c.data.validation_split is None  # default: no validation split
+  c = configs.override(c, ["data.validation_split=validation",
+                           "train.lr_schedule=cosine"])
+  assert (c.data.validation_split, c.train.lr_schedule) == ("validation",
+                                                            "cosine")
 
 
 @pytest.mark.parametrize("assignment, message", [
@@ -38,6 +43,9 @@ def test_overrides_coerce_to_the_declared_types():
     ("tracker.fusion_lambda=1.5", r"fusion_lambda must be in \[0, 1\]"),
     ("data.landmark_set=ibug69", "Unknown landmark set"),
     ("steps", "must look like section.field=value"),
+    ("train.lr_schedule=step", "train.lr_schedule must be one of"),
+    ("data.validation_split=test", "validation_split 'test' is also in "
+     "data.eval_splits"),
 ])
 def test_bad_overrides_name_the_field(assignment, message):
   with pytest.raises(ValueError, match=message):

@@ -32,12 +32,14 @@ def _loss(outputs, batch):
   return tf.reduce_sum(tf.square(outputs["y"] - batch["target"]), -1)
 
 
-def _run(strategy, workdir, steps, poison_step=None, lr=0.05):
+def _run(strategy, workdir, steps, poison_step=None, lr=0.05,
+         schedule="constant", schedule_steps=None):
   keras.utils.set_random_seed(1)
   with strategy.scope():
     x = keras.Input((4,))
     model = keras.Model(x, {"y": keras.layers.Dense(3)(x)})
-    optimizer = keras.optimizers.Adam(lr)
+    optimizer = keras.optimizers.Adam(training.learning_rate(
+        schedule, lr, schedule_steps or steps))
   result = training.train(
       strategy=strategy, model=model, optimizer=optimizer, loss_fn=_loss,
       dataset_fn=lambda s, ctx: _dataset_fn(s, ctx, poison_step),
@@ -73,6 +75,20 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
   assert (first.step, second.resumed_from, second.step) == (5, 5, 12)
   for a, b in zip(straight.get_weights(), resumed.get_weights()):
     np.testing.assert_array_equal(a, b)
+
+
+def test_resumed_cosine_schedule_run_equals_uninterrupted_run(tmp_path):
+  # The schedule reads the optimizer's restored iteration count.
+  strategy = training.make_strategy("one_device")
+  kwargs = dict(schedule="cosine", schedule_steps=12)
+  _, straight = _run(strategy, tmp_path / "straight", 12, **kwargs)
+  _run(strategy, tmp_path / "resumed", 5, **kwargs)
+  _, resumed = _run(strategy, tmp_path / "resumed", 12, **kwargs)
+  _, constant = _run(strategy, tmp_path / "constant", 12)
+  for a, b in zip(straight.get_weights(), resumed.get_weights()):
+    np.testing.assert_array_equal(a, b)
+  assert not np.array_equal(straight.get_weights()[0],
+                            constant.get_weights()[0])
 
 
 def test_nan_loss_stops_training_with_a_clear_error(tmp_path):
