@@ -109,8 +109,8 @@ def child_env(job: dict, backend: str, cache_dir: str | None,
     fraction = CAP_BYTES / device_bytes
   env["XLA_CLIENT_MEM_FRACTION"] = repr(fraction)
   if cache_dir:
-    # Every program, the small initialisers too; with the cache on, JAX
-    # also shares XLA's GPU autotuning results between the processes.
+    # Every program, the small initialisers too; with this cache JAX also
+    # turns on XLA's per-fusion GPU autotuning cache, in the same folder.
     env.update(JAX_COMPILATION_CACHE_DIR=cache_dir,
                JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0")
   return env
@@ -151,13 +151,18 @@ class Scheduler:
     self.command, self.backend, self.jobs = command, backend, jobs
     self.deadline, self.cache_dir, self.earlier = deadline, cache_dir, earlier
     self.on_row, self.log = on_row, log
+    os.makedirs(cache_dir, exist_ok=True)
     self.lock_path = os.path.join(cache_dir, "device_jobs.lock")
-    self.rows, self.running, self.durations = [], [], []
+    self.rows, self.running = [], []
+    # Seconds of finished processes, uncapped and capped apart: a capped
+    # job whose twin ran loads its executable from the cache.
+    self.durations = {False: [], True: []}
     self.cpu = None  # known after the first job
 
-  def _estimate(self) -> float:
+  def _estimate(self, job: dict) -> float:
     # Until a job has finished, no estimate: the first ones always start.
-    return statistics.median(self.durations) if self.durations else 0.0
+    seen = self.durations[job["capped"]] or self.durations[not job["capped"]]
+    return statistics.median(seen) if seen else 0.0
 
   def start(self, job: dict) -> bool:
     """Starts `job`, or records it; False: it waits for the device's size."""
@@ -178,7 +183,7 @@ class Scheduler:
           "allocator limit")})
       return True
     left = self.deadline - time.time()
-    if left <= 0 or left < self._estimate():
+    if left <= 0 or left < self._estimate(job):
       self.finish(job, {"status": BUDGET})
       return True
     proc = subprocess.Popen(
@@ -214,7 +219,7 @@ class Scheduler:
         row = {"status": "error", "error": f"exit {proc.returncode}: {tail}"}
       else:
         row = json.loads(lines[-1])
-        self.durations.append(seconds)
+        self.durations[job["capped"]].append(seconds)
       self.finish(job, dict(row, process_seconds=seconds))
 
   def finish(self, job: dict, row: dict):
