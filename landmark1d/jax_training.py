@@ -52,17 +52,6 @@ def initial_state(model: keras.Model,
                     [v.value for v in optimizer.variables])
 
 
-def assign_state(model: keras.Model, optimizer: keras.optimizers.Optimizer,
-                 state: TrainState):
-  """Writes a state back into the model's and optimizer's variables."""
-  for variables, values in ((model.trainable_variables, state.trainable),
-                            (model.non_trainable_variables,
-                             state.non_trainable),
-                            (optimizer.variables, state.optimizer)):
-    for variable, value in zip(variables, values):
-      variable.assign(value)
-
-
 def train_step(model: keras.Model, optimizer: keras.optimizers.Optimizer,
                loss_fn: Callable[[dict, dict], object],
                global_batch_size: int):
