@@ -37,8 +37,10 @@ setuptools.setup(
         # uses; the tests run it on a real photo.
         # face-recognition-models: dlib's 68-point shape predictor file, the
         # speed benchmark's peer.
+        # jax[cpu]: the models on Keras' JAX backend, tested against TF, and
+        # bench/device_cost's reduced run (124 MB of wheels, ~0.5 GB).
         "test": ["pytest>=8", "dill", "dlib-bin", "face-recognition-models",
-                 "ai-edge-litert"],
+                 "ai-edge-litert", "jax[cpu]>=0.10"],
         "tflite": ["ai-edge-litert"],
         "detect": ["dlib-bin"],
         # The `tfds build datasets/<name>` CLI imports these; pip then moves

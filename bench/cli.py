@@ -1,5 +1,7 @@
 """The command line every benchmark shares: --mode and --out."""
 
+from __future__ import annotations
+
 import json
 import os
 
@@ -28,3 +30,12 @@ def write_json(results: dict, out: str, name: str) -> str:
   with open(path, "w", encoding="utf-8") as f:
     json.dump(results, f, indent=2)
   return path
+
+
+def read_json(out: str, name: str) -> dict | None:
+  """`<out>/<name>.json` as written by `write_json`, or None if absent."""
+  path = os.path.join(out, f"{name}.json")
+  if not os.path.exists(path):
+    return None
+  with open(path, encoding="utf-8") as f:
+    return json.load(f)

@@ -38,6 +38,12 @@ class UnfoldTime(layers.Layer):
     shape = ops.shape(reference)
     return ops.reshape(inputs, (shape[0], shape[1], *inputs.shape[1:]))
 
+  def compute_output_shape(self, inputs_shape, reference_shape):
+    # Traced symbolically, the torch backend gives every unknown dimension
+    # the same placeholder size, so batch * T would not split into the
+    # reference's batch and T.
+    return (reference_shape[0], reference_shape[1], *inputs_shape[1:])
+
 
 
 @keras.saving.register_keras_serializable(package="landmark1d")
