@@ -54,7 +54,7 @@ from bench import seed_statistics as stats
 from experiments import configs as registry
 from landmark1d import configs
 from landmark1d import experiment
-from landmark1d import input_pipeline
+from landmark1d.data import input_pipeline
 
 NAME = "accuracy_synthetic"
 SEEDS = {"full": (0, 1, 2), "reduced": (0, 1)}

@@ -3,7 +3,7 @@
 Each configuration runs in its own fresh process, so that the process's peak
 resident memory (VmHWM on CPU) or the GPU allocator's peak is that model's
 alone. The child builds the detector (or tracker), runs training steps
-(Adam, the eq. 11 / eq. 14 loss through `training.gradient_step`, targets of
+(Adam, the eq. 11 / eq. 14 loss through `loop.gradient_step`, targets of
 the right shape) and inference calls, counts FLOPs, and prints one JSON
 line. Rows measured in one run sit side by side, so the 2D / 1D ratios
 compare like with like even on a machine shared with other jobs.
@@ -132,10 +132,10 @@ def measure(row: dict) -> dict:
   """
   import keras  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from landmark1d import losses  # pylint: disable=g-import-not-at-top
-  from landmark1d import model_summary  # pylint: disable=g-import-not-at-top
   from landmark1d import models  # pylint: disable=g-import-not-at-top
-  from landmark1d import training  # pylint: disable=g-import-not-at-top
+  from landmark1d.models import cost  # pylint: disable=g-import-not-at-top
+  from landmark1d.train import loop  # pylint: disable=g-import-not-at-top
+  from landmark1d.train import losses  # pylint: disable=g-import-not-at-top
   result = {"device": _device_info(tf), "load_average_1_5_15": None,
             "rss_after_imports_bytes": _status_bytes("VmRSS")}
   f, n, length, head = (row["input_size"], row["num_landmarks"], row["L"],
@@ -144,7 +144,7 @@ def measure(row: dict) -> dict:
       head, num_landmarks=n, heatmap_length=length, input_size=f,
       num_stacks=row["num_stacks"], channels=row["channels"],
       hourglass_depth=row["depth"])
-  result["output_values"] = model_summary.output_values(head, n, length)
+  result["output_values"] = cost.output_values(head, n, length)
   if row["tracker"]:
     model = models.build_tracker(detector)
     clips, frames = row["clip"]
@@ -157,7 +157,7 @@ def measure(row: dict) -> dict:
   result["parameters"] = model.count_params()
   batch = _targets(head, prefix, n, length)
   batch["image"] = images
-  step = tf.function(training.gradient_step(
+  step = tf.function(loop.gradient_step(
       model, keras.optimizers.Adam(1e-4), losses.for_head(head),
       len(images)))
   gpu = bool(tf.config.list_physical_devices("GPU"))
@@ -196,7 +196,7 @@ def measure(row: dict) -> dict:
           row["latency_calls"])
       result["latency_seconds"][str(size)] = seconds
     if row["flops"]:  # after the memory readings: the profiler allocates
-      result["gflops_per_image"] = model_summary.count_flops(
+      result["gflops_per_image"] = cost.count_flops(
           model, (1, f, f, 3)) / 1e9
   # Other jobs share the machine: times are only as steady as this.
   result["load_average_1_5_15"] = list(os.getloadavg())

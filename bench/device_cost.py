@@ -6,7 +6,7 @@ TensorFlow on the CPU; this benchmark measures the allocator of the device
 JAX runs on, so it can run where no TensorFlow is installed (the GPU machine
 the device tool lends has none). The models and the eq. 11 / eq. 14 losses
 are `keras.ops` code shared by every backend; the step is
-`jax_training.train_step` (stateless call + Adam 1e-4) under `jax.jit`.
+`jax_step.train_step` (stateless call + Adam 1e-4) under `jax.jit`.
 
 Each measurement runs in a fresh process, so the allocator's
 `peak_bytes_in_use` is that configuration's alone (preallocation off). A row
@@ -189,9 +189,9 @@ def measure_jax(job: dict, lock_path: str | None) -> dict:
   """
   import jax  # pylint: disable=g-import-not-at-top
   import keras  # pylint: disable=g-import-not-at-top
-  from landmark1d import jax_training  # pylint: disable=g-import-not-at-top
-  from landmark1d import losses  # pylint: disable=g-import-not-at-top
   from landmark1d import models  # pylint: disable=g-import-not-at-top
+  from landmark1d.train import jax_step  # pylint: disable=g-import-not-at-top
+  from landmark1d.train import losses  # pylint: disable=g-import-not-at-top
   keras.config.set_dtype_policy(job["precision"])
   device = jax.devices()[0]
   result = {"device_kind": device.device_kind, "platform": device.platform}
@@ -209,11 +209,11 @@ def measure_jax(job: dict, lock_path: str | None) -> dict:
   optimizer = keras.optimizers.Adam(1e-4)  # Section 4.1.3
   batch, images = _inputs(job)
   result["images_per_step"] = images
-  step = jax.jit(jax_training.train_step(
+  step = jax.jit(jax_step.train_step(
       model, optimizer, losses.for_head(job["head"]), len(batch["image"])),
                  donate_argnums=0)
   try:
-    state = jax.device_put(jax_training.initial_state(model, optimizer))
+    state = jax.device_put(jax_step.initial_state(model, optimizer))
     batch = jax.device_put(batch)
     result["build_seconds"] = time.perf_counter() - started
     result["memory_after_build"] = _memory_stats()

@@ -28,9 +28,9 @@ import numpy as np
 import tensorflow as tf
 
 from bench import cli
-from landmark1d import export
-from landmark1d import lite
 from landmark1d import models
+from landmark1d.serving import export
+from landmark1d.serving import lite
 
 NAME = "inference_speed"
 TARGET_FACES_PER_S = 25.0

@@ -22,9 +22,9 @@ import numpy as np
 import tensorflow as tf
 
 from bench import cli
-from landmark1d import augment
-from landmark1d import input_pipeline
-from landmark1d import landmark_sets
+from landmark1d.data import augment
+from landmark1d.data import input_pipeline
+from landmark1d.geometry import landmark_sets
 
 NAME = "pipeline_throughput"
 SYNTHETIC = "synthetic_faces/images"

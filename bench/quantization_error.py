@@ -4,7 +4,7 @@ Encodes random sub-pixel landmarks (uniform within heatmap bins) as
 noise-free 1D targets (eq. 12) and, up to L = F, 2D targets (eq. 2), decodes
 them with argmax (eq. 7) and with the sub-pixel decoders, and sets the
 measured mean and max error beside the closed forms of
-`landmark1d.quantization` (and the paper's worked example, landmark
+`landmark1d.geometry.quantization` (and the paper's worked example, landmark
 (142.84, 188.72): E = 1.11 at L/F = 0.5 and 0.18 at L/F = 3).
 
   python -m bench.quantization_error --mode=full --out=docs/bench
@@ -18,7 +18,7 @@ import os
 from absl import app
 
 from bench import cli
-from landmark1d import quantization
+from landmark1d.geometry import quantization
 
 NAME = "quantization_error"
 METHODS = ("argmax", "dark", "integral")

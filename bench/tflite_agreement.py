@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from bench import cli
 from landmark1d import experiment
-from landmark1d import lite
+from landmark1d.serving import lite
 
 NAME = "tflite_agreement"
 MODES = {"full": dict(test_images=200, calibration_images=256),

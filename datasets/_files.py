@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 import tensorflow as tf
 
-from landmark1d import coordinates
-from landmark1d import pts
+from landmark1d.geometry import coordinates
+from landmark1d.geometry import pts
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 

@@ -25,8 +25,8 @@ import sys
 import cv2
 import numpy as np
 
-from landmark1d import coordinates
-from landmark1d import pts
+from landmark1d.geometry import coordinates
+from landmark1d.geometry import pts
 from landmark1d_datasets.synthetic_faces import face_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -13,7 +13,7 @@ import numpy as np
 from absl import app
 from absl import flags
 
-from landmark1d import landmark_sets
+from landmark1d.geometry import landmark_sets
 from landmark1d_datasets.synthetic_faces import motion
 from landmark1d_datasets.synthetic_faces import scene
 

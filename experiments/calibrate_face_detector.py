@@ -13,7 +13,7 @@ from absl import flags
 import cv2
 import numpy as np
 
-from landmark1d import face_detection
+from landmark1d.serving import face_detection
 
 _DATASET = flags.DEFINE_string("dataset", None, "tfds dataset with landmarks.")
 _SPLIT = flags.DEFINE_string("split", "train", "Split of --dataset.")

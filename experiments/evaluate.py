@@ -12,7 +12,7 @@ from absl import flags
 
 from experiments import flags_common
 from landmark1d import experiment
-from landmark1d import heatmaps
+from landmark1d.geometry import heatmaps
 
 _DECODER = flags.DEFINE_enum("decoder", None, heatmaps.DECODERS_1D,
                              "Heatmap decoder (default: the config's).")

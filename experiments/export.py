@@ -15,8 +15,8 @@ from absl import flags
 
 from experiments import flags_common
 from landmark1d import experiment
-from landmark1d import heatmaps
-from landmark1d import lite
+from landmark1d.geometry import heatmaps
+from landmark1d.serving import lite
 
 _OUT = flags.DEFINE_string("out", None, "SavedModel directory (default: "
                            "<workdir>/saved_model).")

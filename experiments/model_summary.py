@@ -9,7 +9,7 @@ import json
 from absl import app
 from absl import flags
 
-from landmark1d import model_summary
+from landmark1d.models import cost
 
 _HEADS = flags.DEFINE_list("heads", ["1d", "2d"], "Heads to summarise.")
 _LENGTHS = flags.DEFINE_list("lengths", ["64", "128", "256", "768"],
@@ -27,10 +27,10 @@ def main(argv):
     for length in map(int, _LENGTHS.value):
       if head == "2d" and length > 4 * (_INPUT_SIZE.value // 4):
         continue
-      costs.append(model_summary.summarize(
+      costs.append(cost.summarize(
           head, heatmap_length=length, num_stacks=_STACKS.value,
           channels=_CHANNELS.value, input_size=_INPUT_SIZE.value))
-  print(model_summary.to_markdown(costs))
+  print(cost.to_markdown(costs))
   if _JSON.value:
     with open(_JSON.value, "w", encoding="utf-8") as f:
       json.dump([dataclasses.asdict(c) for c in costs], f, indent=2)

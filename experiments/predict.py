@@ -13,7 +13,7 @@ taken around its last landmarks, through the tracker's temporal fusion when
 the export is a tracker; a face whose mean confidence drops below
 --min_confidence is re-detected. Writes, per input, `<stem>.json`, an
 annotated `<stem>.jpg` / `<stem>.mp4` and `<stem>_pts/*.pts` (see
-landmark1d/prediction_files.py). Exits 1 if any input failed.
+landmark1d/serving/prediction_files.py). Exits 1 if any input failed.
 """
 
 import sys
@@ -23,10 +23,10 @@ from absl import flags
 from absl import logging
 import keras
 
-from landmark1d import face_detection
-from landmark1d import media
-from landmark1d import prediction_files
-from landmark1d import predictor
+from landmark1d.serving import face_detection
+from landmark1d.serving import media
+from landmark1d.serving import prediction_files
+from landmark1d.serving import predictor
 
 _MODEL = flags.DEFINE_string("model", None, "Exported SavedModel folder.",
                              required=True)

@@ -23,9 +23,9 @@ from absl import flags
 from experiments import flags_common
 from landmark1d import configs
 from landmark1d import experiment
-from landmark1d import training
+from landmark1d.train import loop
 
-_STRATEGY = flags.DEFINE_enum("strategy", "default", training.STRATEGIES,
+_STRATEGY = flags.DEFINE_enum("strategy", "default", loop.STRATEGIES,
                               "tf.distribute strategy.")
 _CPU_REPLICAS = flags.DEFINE_integer("cpu_replicas", 0, "With "
                                      "--strategy=mirrored and no GPU: split "
@@ -81,5 +81,5 @@ def run(config):
     print(f"best {_CV.value}: {result['best']:g}")
     return
   experiment.train(config, workdir, **kwargs)
-  if _EVALUATE.value and training.is_chief_process():
+  if _EVALUATE.value and loop.is_chief_process():
     experiment.evaluate(config, workdir)

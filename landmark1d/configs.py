@@ -17,10 +17,10 @@ import types
 import typing
 from typing import Any
 
-from landmark1d import heatmaps
-from landmark1d import landmark_sets
-from landmark1d import metrics
-from landmark1d import training
+from landmark1d.eval import metrics
+from landmark1d.geometry import heatmaps
+from landmark1d.geometry import landmark_sets
+from landmark1d.train import loop
 
 
 @dataclasses.dataclass
@@ -230,8 +230,8 @@ class TrainConfig:
   def validate(self):
     _require(self.batch_size >= 1, "train.batch_size must be >= 1")
     _require(self.learning_rate > 0, "train.learning_rate must be > 0")
-    _require(self.lr_schedule in training.LR_SCHEDULES,
-             f"train.lr_schedule must be one of {training.LR_SCHEDULES}, got "
+    _require(self.lr_schedule in loop.LR_SCHEDULES,
+             f"train.lr_schedule must be one of {loop.LR_SCHEDULES}, got "
              f"{self.lr_schedule!r}")
     _require(self.steps >= 1, "train.steps must be >= 1")
     _require(self.checkpoint_every >= 1, "train.checkpoint_every must be >= 1")

@@ -2,7 +2,7 @@
 
 The binaries in `experiments/` are thin flag parsers around these functions:
 
-  train(config, workdir, ...)        -> training.TrainResult
+  train(config, workdir, ...)        -> loop.TrainResult
   evaluate(config, workdir, ...)     -> {split: (model scores, baseline scores)}
   export(config, workdir, path, ...) -> SavedModel path
   cross_validate(config, workdir, parameter, values, folds)
@@ -25,19 +25,19 @@ import numpy as np
 import tensorflow as tf
 
 import landmark1d_datasets
-from landmark1d import augment as augment_lib
 from landmark1d import configs
-from landmark1d import coordinates
-from landmark1d import drawing
-from landmark1d import evaluation
-from landmark1d import export as export_lib
-from landmark1d import heatmaps
-from landmark1d import input_pipeline
-from landmark1d import landmark_sets
-from landmark1d import losses
-from landmark1d import metrics
 from landmark1d import models
-from landmark1d import training
+from landmark1d.data import augment as augment_lib
+from landmark1d.data import input_pipeline
+from landmark1d.eval import metrics
+from landmark1d.eval import scoring
+from landmark1d.geometry import coordinates
+from landmark1d.geometry import heatmaps
+from landmark1d.geometry import landmark_sets
+from landmark1d.serving import drawing
+from landmark1d.serving import export as export_lib
+from landmark1d.train import loop
+from landmark1d.train import losses
 
 
 class DatasetError(ValueError):
@@ -207,7 +207,7 @@ def build_model(config: configs.ExperimentConfig,
   if not is_tracker(config):
     return detector
   if load_detector and config.tracker.detector_workdir:
-    step = training.restore_model(detector, config.tracker.detector_workdir)
+    step = loop.restore_model(detector, config.tracker.detector_workdir)
     print(f"tracker: detector from {config.tracker.detector_workdir} "
           f"(step {step})")
   return models.build_tracker(
@@ -218,7 +218,7 @@ def build_model(config: configs.ExperimentConfig,
 def latest_step(workdir: str) -> int | None:
   """The step of a workdir's latest checkpoint, None when it has none."""
   latest = tf.train.latest_checkpoint(os.path.join(workdir, "checkpoints"))
-  # `training.train` numbers checkpoints by step: ".../ckpt-<step>".
+  # `loop.train` numbers checkpoints by step: ".../ckpt-<step>".
   return None if latest is None else int(latest.rsplit("-", 1)[1])
 
 
@@ -286,7 +286,7 @@ def check_detector_run(config: configs.ExperimentConfig, workdir: str):
 def restore(config: configs.ExperimentConfig, workdir: str) -> keras.Model:
   """The model of a trained workdir, weights from its latest checkpoint."""
   model = build_model(config, load_detector=False)
-  training.restore_model(model, workdir)
+  loop.restore_model(model, workdir)
   return model
 
 
@@ -412,12 +412,12 @@ def training_stream(config: configs.ExperimentConfig, first_step: int = 0,
 def train(config: configs.ExperimentConfig, workdir: str, *,
           strategy: str = "default", cpu_replicas: int = 0,
           mixed_precision: bool = False, jit_compile: bool = False,
-          log: Callable[[str], None] = print) -> training.TrainResult:
+          log: Callable[[str], None] = print) -> loop.TrainResult:
   """Trains the config's detector or tracker into `workdir` (resuming)."""
   config.validate()
   # First: MultiWorkerMirroredStrategy must configure collective ops before
   # anything initialises the TF runtime.
-  dist = training.make_strategy(strategy, cpu_replicas)
+  dist = loop.make_strategy(strategy, cpu_replicas)
   check_detector_run(config, workdir)
   check_eval_splits(config.data)
   _write_config(config, workdir)
@@ -429,7 +429,7 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
     keras.mixed_precision.set_global_policy("mixed_float16")
   with dist.scope():
     model = build_model(config)
-    optimizer = keras.optimizers.Adam(training.learning_rate(
+    optimizer = keras.optimizers.Adam(loop.learning_rate(
         t.lr_schedule, t.learning_rate, t.steps))
     if mixed_precision:
       optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
@@ -438,19 +438,19 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
   def dataset_fn(first_step, ctx):
     return training_stream(config, first_step, ctx, sources)
 
-  settings = training.LoopSettings(
+  settings = loop.LoopSettings(
       steps=t.steps, global_batch_size=examples_per_batch(config),
       checkpoint_every=t.checkpoint_every, log_every=t.log_every,
       max_checkpoints=t.max_checkpoints, jit_compile=jit_compile)
-  chief = training.is_chief(dist)
-  result = training.train(
+  chief = loop.is_chief(dist)
+  result = loop.train(
       strategy=dist, model=model, optimizer=optimizer,
       loss_fn=losses.for_head(config.model.head), dataset_fn=dataset_fn,
       workdir=workdir, settings=settings,
       hooks=_summary_hook(config, model, workdir, log) if chief else None,
       log=log)
   if chief:
-    training.write_json(os.path.join(workdir, "train_result.json"), {
+    loop.write_json(os.path.join(workdir, "train_result.json"), {
         "step": result.step, "last_loss": result.last_loss,
         "seconds": result.seconds, "resumed_from": result.resumed_from})
   return result
@@ -483,8 +483,8 @@ def eval_batches(config: configs.ExperimentConfig, split: str,
       box_template = mean_shape_baseline(config)
     examples = input_pipeline.template_boxes(
         examples, box_template,
-        evaluation.subset_of(data.landmark_set, data.eval_subset),
-        evaluation.subset_of(markup, data.eval_subset))
+        scoring.subset_of(data.landmark_set, data.eval_subset),
+        scoring.subset_of(markup, data.eval_subset))
   return input_pipeline.eval_dataset(
       examples, landmark_set=data.landmark_set, crop_size=data.crop_size,
       heatmap_length=config.model.heatmap_length, sigma=config.model.sigma,
@@ -504,7 +504,7 @@ def collect(config, split, predictors: dict, max_examples=0,
   `box_template`: see `eval_batches`.
 
   Returns:
-    `{name: evaluation.Predictions}` in image pixels, one per predictor.
+    `{name: scoring.Predictions}` in image pixels, one per predictor.
   """
   f = config.data.crop_size
   parts = {name: [] for name in predictors}
@@ -520,9 +520,9 @@ def collect(config, split, predictors: dict, max_examples=0,
     for name, predict in predictors.items():
       image_pred = coordinates.crop_to_image(predict(batch), batch["window"],
                                              f)
-      parts[name].append(evaluation.Predictions(
+      parts[name].append(scoring.Predictions(
           landmarks=np.asarray(image_pred), **ids))
-  return {name: evaluation.Predictions.concatenate(p)
+  return {name: scoring.Predictions.concatenate(p)
           for name, p in parts.items()}
 
 
@@ -533,11 +533,11 @@ def eval_landmark_set(config: configs.ExperimentConfig) -> str:
 
 
 def score(config: configs.ExperimentConfig,
-          predictions: evaluation.Predictions) -> evaluation.SplitScores:
+          predictions: scoring.Predictions) -> scoring.SplitScores:
   """Scores predictions with the config's landmark set, normalisation,
   subset and thresholds, against the eval dataset's own markup."""
   data = config.data
-  return evaluation.score(predictions, landmark_set=data.landmark_set,
+  return scoring.score(predictions, landmark_set=data.landmark_set,
                           normalization=data.normalization,
                           eval_subset=data.eval_subset,
                           ground_truth_set=eval_landmark_set(config),
@@ -581,7 +581,7 @@ def mean_shape_baseline(config, max_examples: int = 500) -> np.ndarray:
   data = config.data
   batches = list(eval_batches(config, data.train_splits[0], max_examples,
                               dataset=data.dataset))
-  return evaluation.mean_shape(
+  return scoring.mean_shape(
       np.concatenate([b["landmarks"].numpy() for b in batches]),
       np.concatenate([b["visible"].numpy() for b in batches]))
 
@@ -645,10 +645,10 @@ def evaluate(config: configs.ExperimentConfig, workdir: str, *,
     }, config.eval.max_examples, box_template=mean)
     preds, base = collected["model"], collected["baseline"]
     scores, baseline = score(config, preds), score(config, base)
-    table = evaluation.write_split(workdir, split, scores, baseline,
+    table = scoring.write_split(workdir, split, scores, baseline,
                                    config.eval.thresholds)
     if preds.video_ids is not None:
-      evaluation.plot_jitter(preds, os.path.join(workdir, "eval",
+      scoring.plot_jitter(preds, os.path.join(workdir, "eval",
                                                  f"{split}_jitter.png"))
     log(f"\n{config.name}: split {split!r} ({len(preds.landmarks)} images, "
         f"decoder {decoder})\n{table}")
@@ -658,7 +658,7 @@ def evaluate(config: configs.ExperimentConfig, workdir: str, *,
                       "images": int(len(preds.landmarks))}
     if scores.jitter is not None:
       summary[split]["jitter_percent"] = scores.jitter
-  training.write_json(os.path.join(workdir, "eval", "summary.json"), summary)
+  loop.write_json(os.path.join(workdir, "eval", "summary.json"), summary)
   return results
 
 
@@ -803,5 +803,5 @@ def cross_validate(config: configs.ExperimentConfig, workdir: str, *,
   best = min(table, key=lambda k: table[k]["mean_nrmse_percent"])
   result = {"parameter": parameter, "folds": folds, "best": float(best),
             "results": table}
-  training.write_json(os.path.join(workdir, "cross_validation.json"), result)
+  loop.write_json(os.path.join(workdir, "cross_validation.json"), result)
   return result

@@ -29,8 +29,8 @@ def tiny_exports(tmp_path_factory):
   Returns:
     `{"detector": path, "tracker": path}`.
   """
-  from landmark1d import export  # pylint: disable=g-import-not-at-top
   from landmark1d import models  # pylint: disable=g-import-not-at-top
+  from landmark1d.serving import export  # pylint: disable=g-import-not-at-top
   keras.utils.set_random_seed(0)
   detector = models.build_detector(
       "1d", num_landmarks=68, heatmap_length=64, input_size=32, num_stacks=1,

@@ -22,7 +22,7 @@ import os
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from landmark1d import landmark_sets
+from landmark1d.geometry import landmark_sets
 from landmark1d_datasets import _counts
 from landmark1d_datasets import _examples
 from landmark1d_datasets import _files

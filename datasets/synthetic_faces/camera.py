@@ -4,7 +4,7 @@ A head pose rotates the face (see `face_model` for its frame) about the
 frame's origin, between the nose bridge and the tip; a pinhole camera at
 distance `camera_distance` on the +z axis projects it, and `scale` pixels per
 unit and the image position `centre` of the origin place it in the image, in
-the pixel convention of `landmark1d.coordinates`.
+the pixel convention of `landmark1d.geometry.coordinates`.
 
 Outline marching: for a turned head the contour points 0-16 (and the cranium
 and hair outlines) slide round the head to the silhouette, as 300-W's
@@ -57,7 +57,7 @@ def project(points: np.ndarray, pose: Pose, centre, scale: float,
     points: `(..., 3)` points in the face frame.
     pose: head rotation.
     centre: `(x, y)` image position of the face frame's origin, in pixels
-      (see `landmark1d.coordinates` for the pixel convention).
+      (see `landmark1d.geometry.coordinates` for the pixel convention).
     scale: pixels per face unit at the origin's depth.
     camera_distance: distance of the pinhole from the origin, in face units.
 

@@ -25,7 +25,7 @@ import functools
 
 import numpy as np
 
-from landmark1d import landmark_sets
+from landmark1d.geometry import landmark_sets
 
 SCHEME = landmark_sets.IBUG68
 NUM_POINTS = SCHEME.num_points

@@ -8,7 +8,7 @@ moved down by a fraction f of a pixel has its centroid off by up to half a
 pixel (measured: -0.40 px at f = 0.375, +0.48 px at f = 0.5). The face is
 therefore drawn here; OpenCV only draws the background clutter.
 
-Pixel convention (`landmark1d.coordinates`): pixel (row r, column c) is the
+Pixel convention (`landmark1d.geometry.coordinates`): pixel (row r, column c) is the
 square x in [c - 0.5, c + 0.5], y in [r - 0.5, r + 0.5].
 
 Polygons: signed-area accumulation, as in scanline font rasterisers. Each

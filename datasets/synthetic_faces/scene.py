@@ -9,7 +9,7 @@ Rendering order: background (gradient and clutter, OpenCV) -> the head
 (`render.draw_face`, exact coverage) -> occluders -> light -> blur -> noise ->
 JPEG round trip -> uint8. The landmarks are the projected 3D points
 (`camera.project`), float32 in the pixel convention of
-`landmark1d.coordinates`. An occluded point stays annotated and visible, as in
+`landmark1d.geometry.coordinates`. An occluded point stays annotated and visible, as in
 300-W; `visible` is False only for points outside the image.
 """
 

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 import tensorflow_datasets as tfds
 
-from landmark1d import landmark_sets
+from landmark1d.geometry import landmark_sets
 from landmark1d_datasets.synthetic_faces import motion
 from landmark1d_datasets.synthetic_faces import scene
 

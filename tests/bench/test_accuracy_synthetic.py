@@ -9,9 +9,9 @@ import pytest
 
 from bench import accuracy_synthetic as bench
 from experiments import configs as registry
-from landmark1d import coordinates
 from landmark1d import experiment
-from landmark1d import metrics
+from landmark1d.eval import metrics
+from landmark1d.geometry import coordinates
 
 
 def _argmax_floor_by_rounding(config) -> float:

@@ -6,7 +6,7 @@ import json
 import numpy as np
 
 from bench import pipeline_throughput
-from landmark1d import input_pipeline
+from landmark1d.data import input_pipeline
 
 
 def test_reduced_run_writes_a_positive_rate_for_every_stage(tmp_path):

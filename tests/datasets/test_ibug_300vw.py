@@ -9,7 +9,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 import landmark1d_datasets
-from landmark1d import pts
+from landmark1d.geometry import pts
 from landmark1d_datasets import _counts
 from landmark1d_datasets import make_dummy_data
 from landmark1d_datasets.ibug_300vw import ibug_300vw_dataset_builder as lib

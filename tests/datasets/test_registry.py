@@ -3,7 +3,7 @@
 import pytest
 
 import landmark1d_datasets
-from landmark1d import landmark_sets
+from landmark1d.geometry import landmark_sets
 
 
 @pytest.mark.parametrize("name", ["synthetic_faces/images", "ibug_300w",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow_datasets as tfds
 
-from landmark1d import landmark_sets
+from landmark1d.geometry import landmark_sets
 from landmark1d_datasets.synthetic_faces import camera
 from landmark1d_datasets.synthetic_faces import effects
 from landmark1d_datasets.synthetic_faces import motion

@@ -9,8 +9,8 @@ import pytest
 import tensorflow_datasets as tfds
 
 import landmark1d_datasets
-from landmark1d import landmark_sets
-from landmark1d import pts
+from landmark1d.geometry import landmark_sets
+from landmark1d.geometry import pts
 from landmark1d_datasets import _counts
 from landmark1d_datasets import make_dummy_data
 from landmark1d_datasets.talking_face import talking_face_dataset_builder as lib

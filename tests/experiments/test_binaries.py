@@ -65,7 +65,7 @@ def test_train_evaluate_writes_tables_and_loss_drops(mini_data_dir, tmp_path):
        "--tflite=float32"], cwd=ROOT, env=_env(), capture_output=True,
       text=True, timeout=600)
   assert exported.returncode == 0, exported.stderr[-3000:]
-  from landmark1d import lite  # pylint: disable=g-import-not-at-top
+  from landmark1d.serving import lite  # pylint: disable=g-import-not-at-top
   saved = os.path.join(workdir, "saved_model")
   crops = np.random.default_rng(0).integers(0, 256, (2, 32, 32, 3), np.uint8)
   tflite = lite.LiteDetector(os.path.join(workdir,

@@ -8,7 +8,7 @@ import tensorflow_datasets as tfds
 from absl import flags
 
 from experiments import build_dataset
-from landmark1d import pts
+from landmark1d.geometry import pts
 from landmark1d_datasets import _counts
 from landmark1d_datasets import make_dummy_data
 

@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 import tensorflow as tf
 
-from landmark1d import coordinates
-from landmark1d import media
-from landmark1d import pts
+from landmark1d.geometry import coordinates
+from landmark1d.geometry import pts
+from landmark1d.serving import media
 from landmark1d_datasets.synthetic_faces import motion
 
 FRAMES = 6

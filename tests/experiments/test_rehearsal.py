@@ -55,7 +55,7 @@ import landmark1d_datasets
 from experiments import configs as registry
 from landmark1d import configs as configs_lib
 from landmark1d import experiment
-from landmark1d import landmark_sets
+from landmark1d.geometry import landmark_sets
 from landmark1d_datasets import _counts
 from landmark1d_datasets import make_dummy_data
 from landmark1d_datasets.talking_face import talking_face_dataset_builder

@@ -6,7 +6,7 @@ import numpy as np
 from experiments import configs as registry
 from landmark1d import configs
 from landmark1d import experiment
-from landmark1d import training
+from landmark1d.train import loop
 
 
 def _config(data_dir):
@@ -42,8 +42,8 @@ def test_two_runs_with_one_seed_give_bit_identical_weights(mini_data_dir,
 
 
 def test_cosine_schedule_falls_from_the_initial_rate_to_zero():
-  schedule = training.learning_rate("cosine", 1e-3, 100)
+  schedule = loop.learning_rate("cosine", 1e-3, 100)
   for step, want in ((0, 1e-3), (25, 1e-3 * (1 + np.cos(np.pi / 4)) / 2),
                      (50, 5e-4), (100, 0.0), (150, 0.0)):
     np.testing.assert_allclose(float(schedule(step)), want, atol=1e-9)
-  assert training.learning_rate("constant", 1e-3, 100) == 1e-3
+  assert loop.learning_rate("constant", 1e-3, 100) == 1e-3

@@ -10,10 +10,10 @@ import tensorflow as tf
 
 from experiments import configs as registry
 from landmark1d import configs
-from landmark1d import evaluation
 from landmark1d import experiment
-from landmark1d import metrics
-from landmark1d import training
+from landmark1d.eval import metrics
+from landmark1d.eval import scoring
+from landmark1d.train import loop
 
 
 @pytest.mark.parametrize("folds", [2, 3, 10])
@@ -127,7 +127,7 @@ def test_talking_face_is_scored_against_its_own_markup():
   talking_face = [27, 29, 34, 32, 67, 48, 54]
   pred[:, ibug] = truth[:, talking_face]
   pred[1, ibug] += (3.0, 4.0)  # every common point 5 px off in image 1
-  predictions = evaluation.Predictions(pred, truth, np.ones((3, 68), bool),
+  predictions = scoring.Predictions(pred, truth, np.ones((3, 68), bool),
                                        ["a", "b", "c"])
   scores = experiment.score(registry.get("table4_tf"), predictions)
   # Normalised by the outer eye corners in Talking Face's markup.
@@ -215,7 +215,7 @@ def test_lambda_cross_validation_retrains_the_detector_on_every_fold(
 
   def fake_evaluate(config, workdir, **_):
     split = config.data.eval_splits[0]
-    score = evaluation.SplitScores(summary=metrics.Summary(
+    score = scoring.SplitScores(summary=metrics.Summary(
         count=1, nrmse=10 * config.tracker.fusion_lambda + 1, auc={},
         failure_rate={}), errors=np.zeros(1), regions={})
     return {split: {"model": score}}
@@ -254,7 +254,7 @@ def test_a_row_is_scored_from_a_run_with_the_same_training(mini_data_dir,
   experiment._write_config(trained, str(run))  # pylint: disable=protected-access
   model = experiment.build_detector(trained)
   tf.train.CheckpointManager(tf.train.Checkpoint(
-      model=training.checkpoint_variables(model),
+      model=loop.checkpoint_variables(model),
       step=tf.Variable(4, dtype=tf.int64)), str(run / "checkpoints"), 1).save(
           checkpoint_number=4)
   # synthetic_det1d trains exactly what synthetic_det1d_L192 trains.

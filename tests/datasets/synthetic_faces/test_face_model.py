@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from landmark1d import landmark_sets
+from landmark1d.geometry import landmark_sets
 from landmark1d_datasets.synthetic_faces import camera
 from landmark1d_datasets.synthetic_faces import face_model
 

@@ -4,7 +4,7 @@ import pytest
 
 import landmark1d_datasets
 from experiments import configs
-from landmark1d import evaluation
+from landmark1d.eval import scoring
 
 
 def test_every_config_loads_and_validates():
@@ -137,4 +137,4 @@ def test_every_config_trains_on_its_markup_and_scores_a_shared_one():
                                               or data.dataset)
     if markup != data.landmark_set:  # Talking Face: the 7 common points
       assert data.eval_subset == "common7", name
-      assert evaluation.subset_of(markup, data.eval_subset)
+      assert scoring.subset_of(markup, data.eval_subset)

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from landmark1d import losses
-from landmark1d import training
 from landmark1d.models import builders
 from landmark1d.models import tracker as tracker_lib
+from landmark1d.train import loop
+from landmark1d.train import losses
 
 TINY = dict(num_landmarks=5, input_size=32, num_stacks=1, channels=16,
             hourglass_depth=2, attention_dims=4)
@@ -88,7 +88,7 @@ def test_save_load_round_trip(head, length, tmp_path):
 
 @pytest.mark.parametrize("head,length", HEADS)
 def test_training_steps_on_clips_lower_the_loss(head, length):
-  from landmark1d import heatmaps
+  from landmark1d.geometry import heatmaps
   model = _tracker(head, length, freeze_detector=True)
   rng = np.random.default_rng(2)
   clip = _clip(3, seed=3)
@@ -99,7 +99,7 @@ def test_training_steps_on_clips_lower_the_loss(head, length):
   else:
     batch["heatmap"], _ = heatmaps.encode_2d(points, 32, length, 1.0)
   assert len(tracker_lib.detector_of(model).trainable_variables) == 0
-  step = tf.function(training.gradient_step(
+  step = tf.function(loop.gradient_step(
       model, keras.optimizers.Adam(3e-3), losses.for_head(head), 2))
   first = float(step(batch))
   for _ in range(10):

@@ -1,0 +1,1 @@
+"""Data: augmentation and the tf.data pipelines from tfds examples to batches."""

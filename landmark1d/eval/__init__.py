@@ -1,0 +1,1 @@
+"""Evaluation: metrics (pure NumPy), scoring collected predictions, reports."""

@@ -1,0 +1,268 @@
+"""Landmark accuracy metrics: NRMSE (eq. 15), AUC, failure rate, CED, jitter.
+
+All functions take NumPy-compatible arrays of landmarks `(images, N, 2)` in
+one pixel convention (`landmark1d.geometry.coordinates`) and return NumPy values.
+
+NRMSE. The paper's eq. 15 did not survive in our copy of the text; we use the
+definition of the works it follows (300-W, SAN, LAB, GAN [36]): for one image,
+the mean over landmarks of the point-to-point Euclidean error, divided by a
+normalising distance d:
+    NRMSE = (1 / N) sum_n ||p_n - p*_n||_2 / d.
+d is the inter-ocular distance (outer eye corners) on 300-W, 300-VW and Talking
+Face, and the face size (the AFLW-19 lists' box_size) on AFLW.
+
+AUC and failure rate at a threshold t follow the 300-W convention: the area
+under the cumulative error distribution (CED) on [0, t], divided by t, and the
+fraction of images whose NRMSE exceeds t.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+import numpy as np
+
+from landmark1d.geometry import landmark_sets as landmark_sets_lib
+
+NORMALIZATIONS = ("interocular", "interpupil", "face_size")
+DEFAULT_THRESHOLDS = (0.08, 0.10)
+
+
+def _as_landmarks(array, name, num_points=None):
+  array = np.asarray(array, np.float64)
+  if array.ndim != 3 or array.shape[-1] != 2:
+    raise ValueError(
+        f"{name} must have shape (images, N, 2), got {array.shape}")
+  if num_points is not None and array.shape[1] != num_points:
+    raise ValueError(f"{name} has {array.shape[1]} landmarks per image, "
+                     f"expected {num_points}")
+  if not np.all(np.isfinite(array)):
+    raise ValueError(f"{name} contains NaN or Inf")
+  return array
+
+
+def normalizing_distance(ground_truth, landmark_set, normalization="interocular",
+                         face_size=None) -> np.ndarray:
+  """Per-image normalising distance d.
+
+  Args:
+    ground_truth: `(images, N, 2)` ground-truth landmarks.
+    landmark_set: a `LandmarkSet` or its registered name.
+    normalization: "interocular" (outer eye corners), "interpupil" (eye
+      centres, the means of each eye's points) or "face_size" (given sizes).
+    face_size: `(images,)` face sizes, required for "face_size" (the AFLW-19
+      lists' box_size).
+
+  Returns:
+    `(images,)` positive distances.
+  """
+  if isinstance(landmark_set, str):
+    landmark_set = landmark_sets_lib.get(landmark_set)
+  gt = _as_landmarks(ground_truth, "ground_truth", landmark_set.num_points)
+  if normalization == "interocular":
+    a, b = landmark_set.interocular
+    d = np.linalg.norm(gt[:, a] - gt[:, b], axis=-1)
+  elif normalization == "interpupil":
+    if landmark_set.pupils is None:
+      raise ValueError(f"{landmark_set.name} defines no pupils; use "
+                       f"'interocular'")
+    left, right = (gt[:, list(g)].mean(axis=1) for g in landmark_set.pupils)
+    d = np.linalg.norm(left - right, axis=-1)
+  elif normalization == "face_size":
+    if face_size is None:
+      raise ValueError("normalization='face_size' needs face_size per image")
+    d = np.asarray(face_size, np.float64).reshape(-1)
+    if d.shape[0] != gt.shape[0]:
+      raise ValueError(f"face_size has {d.shape[0]} entries for "
+                       f"{gt.shape[0]} images")
+  else:
+    raise ValueError(f"normalization must be one of {NORMALIZATIONS}, got "
+                     f"{normalization!r}")
+  if not np.all(d > 0):
+    raise ValueError(f"normalising distance ({normalization}) must be > 0; "
+                     f"image {int(np.argmin(d))} has {float(np.min(d))}")
+  return d
+
+
+def point_errors(predictions, ground_truth) -> np.ndarray:
+  """`(images, N)` Euclidean distances between predicted and true points."""
+  pred = _as_landmarks(predictions, "predictions")
+  gt = _as_landmarks(ground_truth, "ground_truth")
+  if pred.shape != gt.shape:
+    raise ValueError(f"predictions {pred.shape} and ground_truth {gt.shape} "
+                     f"must have the same shape")
+  return np.linalg.norm(pred - gt, axis=-1)
+
+
+def nrmse(predictions, ground_truth, norm, visible=None,
+          points=None) -> np.ndarray:
+  """Per-image NRMSE (eq. 15).
+
+  Args:
+    predictions: `(images, N, 2)`.
+    ground_truth: `(images, N, 2)`.
+    norm: `(images,)` normalising distances (see `normalizing_distance`).
+    visible: optional `(images, N)`; invisible points are left out of the mean.
+    points: optional indices of the points to score (e.g. a facial region).
+
+  Returns:
+    `(images,)` normalised errors (fractions, not percent).
+  """
+  errors = point_errors(predictions, ground_truth)
+  norm = np.asarray(norm, np.float64).reshape(-1)
+  if norm.shape[0] != errors.shape[0]:
+    raise ValueError(f"norm has {norm.shape[0]} entries for "
+                     f"{errors.shape[0]} images")
+  weights = np.ones_like(errors)
+  if visible is not None:
+    visible = np.asarray(visible)
+    if visible.shape != errors.shape:
+      raise ValueError(f"visible has shape {visible.shape}, expected "
+                       f"{errors.shape}")
+    weights = visible.astype(np.float64)
+  if points is not None:
+    errors, weights = errors[:, list(points)], weights[:, list(points)]
+  count = weights.sum(axis=1)
+  if np.any(count == 0):
+    raise ValueError(f"image {int(np.argmin(count))} has no visible landmark "
+                     f"to score")
+  return (errors * weights).sum(axis=1) / count / norm
+
+
+def auc(errors, threshold: float) -> float:
+  """Area under the CED curve on [0, threshold], divided by threshold.
+
+  The empirical CDF's integral has a closed form: each image contributes
+  max(0, threshold - e) / threshold.
+  """
+  errors = np.asarray(errors, np.float64)
+  if threshold <= 0:
+    raise ValueError(f"threshold must be > 0, got {threshold}")
+  return float(np.mean(np.maximum(0.0, 1.0 - errors / threshold)))
+
+
+def failure_rate(errors, threshold: float) -> float:
+  """Fraction of images whose error exceeds threshold."""
+  return float(np.mean(np.asarray(errors) > threshold))
+
+
+def ced_curve(errors, threshold: float, num: int = 200):
+  """Cumulative error distribution: `(x, fraction of images with error <= x)`."""
+  errors = np.sort(np.asarray(errors, np.float64))
+  x = np.linspace(0.0, threshold, num)
+  return x, np.searchsorted(errors, x, side="right") / max(len(errors), 1)
+
+
+def plot_ced(curves: dict, threshold: float, path: str, title: str = ""):
+  """Saves CED curves (name -> per-image errors) as a PNG."""
+  import matplotlib  # pylint: disable=g-import-not-at-top
+  matplotlib.use("Agg")
+  from matplotlib import pyplot as plt  # pylint: disable=g-import-not-at-top
+
+  fig, ax = plt.subplots(figsize=(5, 4), dpi=100)
+  for name, errors in curves.items():
+    x, y = ced_curve(errors, threshold)
+    ax.plot(x * 100.0, y, label=f"{name} (AUC {auc(errors, threshold):.3f})")
+  ax.set_xlabel("NRMSE (%)")
+  ax.set_ylabel("fraction of images")
+  ax.set_xlim(0, threshold * 100.0)
+  ax.set_ylim(0, 1)
+  ax.grid(alpha=0.3)
+  ax.legend(loc="lower right", fontsize=8)
+  if title:
+    ax.set_title(title)
+  fig.tight_layout()
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  fig.savefig(path)
+  plt.close(fig)
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+  """Mean NRMSE and the 300-W AUC / failure rate, all in percent."""
+  count: int
+  nrmse: float
+  auc: dict
+  failure_rate: dict
+
+  def to_dict(self) -> dict:
+    return dataclasses.asdict(self)
+
+
+def summarize(errors, thresholds=DEFAULT_THRESHOLDS) -> Summary:
+  """Summary of per-image NRMSEs (fractions) in percent."""
+  errors = np.asarray(errors, np.float64).reshape(-1)
+  if errors.size == 0:
+    raise ValueError("no images to summarise")
+  return Summary(
+      count=int(errors.size),
+      nrmse=float(errors.mean() * 100.0),
+      auc={f"{t:g}": auc(errors, t) * 100.0 for t in thresholds},
+      failure_rate={f"{t:g}": failure_rate(errors, t) * 100.0
+                    for t in thresholds})
+
+
+def region_nrmse(predictions, ground_truth, norm, landmark_set) -> dict:
+  """Mean NRMSE (percent) per facial area, as in the paper's Fig. 4."""
+  if isinstance(landmark_set, str):
+    landmark_set = landmark_sets_lib.get(landmark_set)
+  return {region: float(np.mean(nrmse(predictions, ground_truth, norm,
+                                      points=idx)) * 100.0)
+          for region, idx in landmark_set.regions.items()}
+
+
+def jitter(predictions, ground_truth, norm) -> np.ndarray:
+  """Frame-to-frame jitter of a tracked sequence, relative to the truth.
+
+  The motion between consecutive frames of the prediction minus that of the
+  ground truth, averaged over landmarks and normalised, so a tracker that
+  follows the true motion exactly scores 0 whatever its constant offset.
+
+  Args:
+    predictions: `(frames, N, 2)` one video's predictions in frame order.
+    ground_truth: `(frames, N, 2)`.
+    norm: `(frames,)` normalising distances.
+
+  Returns:
+    `(frames - 1,)` normalised jitter per frame transition.
+  """
+  pred = _as_landmarks(predictions, "predictions")
+  gt = _as_landmarks(ground_truth, "ground_truth", pred.shape[1])
+  if pred.shape[0] < 2:
+    raise ValueError("jitter needs at least 2 frames")
+  excess = np.diff(pred, axis=0) - np.diff(gt, axis=0)
+  norm = np.asarray(norm, np.float64).reshape(-1)
+  return np.linalg.norm(excess, axis=-1).mean(axis=1) / norm[1:]
+
+
+def results_markdown(rows: dict, columns=None, digits: int = 2) -> str:
+  """A table laid out like the paper's: one row per entry, values in percent.
+
+  Args:
+    rows: row name -> {column name -> number or None}.
+    columns: column order; defaults to the first row's keys.
+    digits: decimals.
+  """
+  if not rows:
+    raise ValueError("no rows to tabulate")
+  columns = list(columns or next(iter(rows.values())))
+  lines = ["| | " + " | ".join(columns) + " |",
+           "|---|" + "---|" * len(columns)]
+  for name, values in rows.items():
+    cells = []
+    for c in columns:
+      v = values.get(c)
+      cells.append("-" if v is None else f"{v:.{digits}f}")
+    lines.append(f"| {name} | " + " | ".join(cells) + " |")
+  return "\n".join(lines)
+
+
+def write_results(path_prefix: str, results: dict, markdown: str):
+  """Writes `<prefix>.json` (the results) and `<prefix>.md` (the table)."""
+  os.makedirs(os.path.dirname(os.path.abspath(path_prefix)), exist_ok=True)
+  with open(path_prefix + ".json", "w", encoding="utf-8") as f:
+    json.dump(results, f, indent=2, sort_keys=True)
+  with open(path_prefix + ".md", "w", encoding="utf-8") as f:
+    f.write(markdown + "\n")

@@ -1,0 +1,1 @@
+"""Geometry: the pixel convention, landmark schemes, .pts files, heatmaps, quantization."""

@@ -1,0 +1,261 @@
+"""Landmark schemes: point names, horizontal-flip permutations, normalising points.
+
+Every other module asks this one how many points a scheme has, how they swap
+under a horizontal flip, and which points define the normalising distance. No
+other module hard-codes a landmark count or index.
+
+Conventions:
+  * Indices are 0-based everywhere (the 1-based numbers of the original
+    annotation guides are quoted only in comments).
+  * Names are anatomical: "right" is the subject's right, which appears on the
+    image's left in a frontal, unmirrored photograph. So in the iBUG 68-point
+    scheme the eye at indices 36-41 is `right_eye_*`.
+  * Coordinates are `(x, y)`; see `landmark1d.geometry.coordinates` for the pixel
+    convention shared by builders, pipelines, metrics and export.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Mapping, Sequence
+
+
+@dataclasses.dataclass(frozen=True)
+class LandmarkSet:
+  """A landmark annotation scheme.
+
+  Attributes:
+    name: registry name, e.g. "ibug68".
+    names: one anatomical name per point, in annotation order.
+    flip_permutation: `flip_permutation[i]` is the index that point `i`
+      becomes after a horizontal image flip (an involution).
+    interocular: the two outer eye corners, the 300-W normaliser.
+    pupils: two index groups whose means are the pupil centres (used for the
+      inter-pupil normaliser), or None when the scheme has no eye contour.
+    regions: facial areas (eyes, brows, nose, mouth, contour) to index lists,
+      for per-area error breakdowns such as the paper's Fig. 4.
+  """
+
+  name: str
+  names: tuple[str, ...]
+  flip_permutation: tuple[int, ...]
+  interocular: tuple[int, int]
+  pupils: tuple[tuple[int, ...], tuple[int, ...]] | None
+  regions: Mapping[str, tuple[int, ...]]
+
+  def __post_init__(self):
+    n = len(self.names)
+    if len(set(self.names)) != n:
+      raise ValueError(f"{self.name}: point names are not unique")
+    if sorted(self.flip_permutation) != list(range(n)):
+      raise ValueError(
+          f"{self.name}: flip_permutation must be a permutation of 0..{n - 1}")
+    if any(self.flip_permutation[j] != i
+           for i, j in enumerate(self.flip_permutation)):
+      raise ValueError(f"{self.name}: flip_permutation is not an involution")
+    used = list(self.interocular)
+    for group in (self.pupils or ()):
+      used.extend(group)
+    for indices in self.regions.values():
+      used.extend(indices)
+    if any(not 0 <= i < n for i in used):
+      raise ValueError(f"{self.name}: an index is outside 0..{n - 1}")
+
+  @property
+  def num_points(self) -> int:
+    return len(self.names)
+
+  def index(self, point_name: str) -> int:
+    """Index of a named point; raises ValueError naming the scheme if unknown."""
+    try:
+      return self.names.index(point_name)
+    except ValueError:
+      raise ValueError(
+          f"{self.name} has no point named {point_name!r}") from None
+
+
+def _pairs_to_permutation(n: int,
+                          pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
+  perm = list(range(n))
+  for a, b in pairs:
+    perm[a], perm[b] = b, a
+  return tuple(perm)
+
+
+def _ibug68() -> LandmarkSet:
+  # Jaw: 0-7 run down the subject's right side, 8 is the chin, 9-16 run up the
+  # left side. Numbering from the chin keeps mirrored points' names aligned.
+  jaw = [f"jaw_right_{8 - i}" for i in range(8)] + ["chin"] + [
+      f"jaw_left_{i - 8}" for i in range(9, 17)]
+  brows = [f"right_brow_{k}" for k in range(5)] + [
+      f"left_brow_{4 - k}" for k in range(5)]  # 0 = outer end
+  nose = ["nose_bridge_0", "nose_bridge_1", "nose_bridge_2", "nose_tip",
+          "nose_base_right_2", "nose_base_right_1", "nose_base_centre",
+          "nose_base_left_1", "nose_base_left_2"]
+  eyes = ["right_eye_outer", "right_eye_upper_outer", "right_eye_upper_inner",
+          "right_eye_inner", "right_eye_lower_inner", "right_eye_lower_outer",
+          "left_eye_inner", "left_eye_upper_inner", "left_eye_upper_outer",
+          "left_eye_outer", "left_eye_lower_outer", "left_eye_lower_inner"]
+  mouth = ["mouth_right", "upper_lip_right_1", "upper_lip_right_2",
+           "upper_lip_centre", "upper_lip_left_2", "upper_lip_left_1",
+           "mouth_left", "lower_lip_left_1", "lower_lip_left_2",
+           "lower_lip_centre", "lower_lip_right_2", "lower_lip_right_1",
+           "inner_mouth_right", "inner_upper_lip_right",
+           "inner_upper_lip_centre", "inner_upper_lip_left",
+           "inner_mouth_left", "inner_lower_lip_left",
+           "inner_lower_lip_centre", "inner_lower_lip_right"]
+  pairs = [(i, 16 - i) for i in range(8)]
+  pairs += [(17 + k, 26 - k) for k in range(5)]
+  pairs += [(31, 35), (32, 34)]
+  pairs += [(36, 45), (37, 44), (38, 43), (39, 42), (40, 47), (41, 46)]
+  pairs += [(48, 54), (49, 53), (50, 52), (55, 59), (56, 58)]
+  pairs += [(60, 64), (61, 63), (65, 67)]
+  return LandmarkSet(
+      name="ibug68",
+      names=tuple(jaw + brows + nose + eyes + mouth),
+      flip_permutation=_pairs_to_permutation(68, pairs),
+      interocular=(36, 45),
+      pupils=(tuple(range(36, 42)), tuple(range(42, 48))),
+      regions={
+          "contour": tuple(range(0, 17)),
+          "eyebrows": tuple(range(17, 27)),
+          "nose": tuple(range(27, 36)),
+          "eyes": tuple(range(36, 48)),
+          "mouth": tuple(range(48, 68)),
+      })
+
+
+def _aflw19() -> LandmarkSet:
+  # AFLW's 21 points without the two ear lobes (1-based 13 and 17), in the
+  # order of the widely used AFLW-19 lists. Point 0 is the brow end seen on
+  # the image's left, i.e. the subject's right.
+  names = ("right_brow_outer", "right_brow_centre", "right_brow_inner",
+           "left_brow_inner", "left_brow_centre", "left_brow_outer",
+           "right_eye_outer", "right_eye_centre", "right_eye_inner",
+           "left_eye_inner", "left_eye_centre", "left_eye_outer",
+           "nose_right", "nose_tip", "nose_left",
+           "mouth_right", "mouth_centre", "mouth_left", "chin")
+  pairs = [(0, 5), (1, 4), (2, 3), (6, 11), (7, 10), (8, 9), (12, 14),
+           (15, 17)]
+  return LandmarkSet(
+      name="aflw19",
+      names=names,
+      flip_permutation=_pairs_to_permutation(19, pairs),
+      interocular=(6, 11),
+      pupils=((7,), (10,)),
+      regions={
+          "eyebrows": (0, 1, 2, 3, 4, 5),
+          "eyes": (6, 7, 8, 9, 10, 11),
+          "nose": (12, 13, 14),
+          "mouth": (15, 16, 17),
+          "contour": (18,),
+      })
+
+
+# The 7 points that the iBUG 68 and the FGNet Talking Face markups both define
+# unambiguously: the four eye corners, the nose tip and the two mouth corners.
+# Liu et al. (TSTN, the paper's [14]) evaluate Talking Face on 7 common points;
+# these are the points present in both schemes with the same anatomical meaning,
+# so a model trained on 300-VW (iBUG 68) can be scored against TF ground truth.
+COMMON7_FROM_IBUG68 = (36, 39, 42, 45, 30, 48, 54)
+
+
+def _common7() -> LandmarkSet:
+  ibug = IBUG68
+  names = tuple(ibug.names[i] for i in COMMON7_FROM_IBUG68)
+  return LandmarkSet(
+      name="common7",
+      names=names,
+      flip_permutation=(3, 2, 1, 0, 4, 6, 5),
+      interocular=(0, 3),
+      pupils=None,
+      regions={"eyes": (0, 1, 2, 3), "nose": (4,), "mouth": (5, 6)})
+
+
+IBUG68 = _ibug68()
+AFLW19 = _aflw19()
+COMMON7 = _common7()
+
+_REGISTRY = {s.name: s for s in (IBUG68, AFLW19, COMMON7)}
+
+# (scheme, subset) -> indices of the subset's points within the scheme, in the
+# subset's order. Used to score models against test sets of another markup.
+SUBSETS = {("ibug68", "common7"): COMMON7_FROM_IBUG68}
+
+
+def get(name: str) -> LandmarkSet:
+  """Returns the landmark set registered under `name`."""
+  try:
+    return _REGISTRY[name]
+  except KeyError:
+    raise ValueError(f"Unknown landmark set {name!r}; known: "
+                     f"{sorted(_REGISTRY)}") from None
+
+
+def register(landmark_set: LandmarkSet) -> LandmarkSet:
+  """Adds a scheme (e.g. a dataset's native markup) to the registry."""
+  if landmark_set.name in _REGISTRY:
+    raise ValueError(f"Landmark set {landmark_set.name!r} already registered")
+  _REGISTRY[landmark_set.name] = landmark_set
+  return landmark_set
+
+
+def names() -> list[str]:
+  return sorted(_REGISTRY)
+
+
+def _talking_face68() -> LandmarkSet:
+  # The FGNet Talking Face markup: Cootes' 68-point AAM scheme, the XM2VTS
+  # markup (point order as in Milborrow's STASM landmark table). Its own
+  # numbering runs from the image's left, so indices 0 (temple), 27-31 (eye),
+  # 37-40/46 (nose side) and 48 (mouth corner) are on the subject's right;
+  # only the brows start on the image's right (15-20 is the subject's left).
+  # Which side the inner-lip pairs 60/62 and 63/65 start on is not documented
+  # by the sources; the flip pairs are.
+  jaw = (["right_temple"] + [f"jaw_right_{7 - i}" for i in range(1, 7)]
+         + ["chin"] + [f"jaw_left_{i - 7}" for i in range(8, 14)]
+         + ["left_temple"])
+  brow = ("outer", "outer_top", "inner_top", "inner", "lower_inner",
+          "lower_outer")
+  eye = ("outer", "top", "inner", "bottom", "pupil")
+  names = (jaw + [f"left_brow_{p}" for p in brow]
+           + [f"right_brow_{p}" for p in brow]
+           + [f"right_eye_{p}" for p in eye] + [f"left_eye_{p}" for p in eye]
+           + ["nose_right_top", "nose_right_mid", "nose_right_base_0",
+              "nose_right_base_1", "nose_base_centre", "nose_left_base_1",
+              "nose_left_base_0", "nose_left_mid", "nose_left_top",
+              "right_nostril", "left_nostril"]
+           + ["mouth_right", "upper_lip_right_1", "upper_lip_right_2",
+              "upper_lip_centre", "upper_lip_left_2", "upper_lip_left_1",
+              "mouth_left", "lower_lip_left_1", "lower_lip_left_2",
+              "lower_lip_centre", "lower_lip_right_2", "lower_lip_right_1",
+              "inner_lower_lip_right", "inner_lower_lip_centre",
+              "inner_lower_lip_left", "inner_mouth_right", "inner_mouth_centre",
+              "inner_mouth_left", "inner_upper_lip_centre"]
+           + ["nose_tip"])
+  pairs = [(i, 14 - i) for i in range(7)]
+  pairs += [(15 + k, 21 + k) for k in range(6)]
+  pairs += [(27 + k, 32 + k) for k in range(5)]
+  pairs += [(37, 45), (38, 44), (39, 43), (40, 42), (46, 47)]
+  pairs += [(48, 54), (49, 53), (50, 52), (55, 59), (56, 58)]
+  pairs += [(60, 62), (63, 65)]
+  return LandmarkSet(
+      name="talking_face68",
+      names=tuple(names),
+      flip_permutation=_pairs_to_permutation(68, pairs),
+      interocular=(27, 32),
+      pupils=((31,), (36,)),
+      regions={
+          "contour": tuple(range(0, 15)),
+          "eyebrows": tuple(range(15, 27)),
+          "eyes": tuple(range(27, 37)),
+          "nose": tuple(range(37, 48)) + (67,),
+          "mouth": tuple(range(48, 67)),
+      })
+
+
+TALKING_FACE68 = register(_talking_face68())
+# Eye corners (right outer, right inner, left inner, left outer), nose tip and
+# mouth corners (right, left) of the Talking Face markup, in COMMON7's order.
+COMMON7_FROM_TALKING_FACE68 = (27, 29, 34, 32, 67, 48, 54)
+SUBSETS[("talking_face68", "common7")] = COMMON7_FROM_TALKING_FACE68

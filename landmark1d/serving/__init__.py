@@ -1,0 +1,1 @@
+"""Serving: SavedModel export, TFLite, the predict CLI's parts."""

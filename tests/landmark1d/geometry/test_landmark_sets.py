@@ -1,0 +1,78 @@
+"""Landmark schemes: flip permutations, normalising points, names."""
+
+import pytest
+
+from landmark1d.geometry import landmark_sets
+
+ALL = [landmark_sets.IBUG68, landmark_sets.AFLW19, landmark_sets.COMMON7]
+
+
+def _mirror_name(name):
+  return (name.replace("left", "@").replace("right", "left")
+          .replace("@", "right"))
+
+
+@pytest.mark.parametrize("scheme", ALL, ids=lambda s: s.name)
+def test_flip_permutation_is_an_involution(scheme):
+  perm = scheme.flip_permutation
+  assert [perm[perm[i]] for i in range(scheme.num_points)] == list(
+      range(scheme.num_points))
+
+
+@pytest.mark.parametrize("scheme", ALL, ids=lambda s: s.name)
+def test_flip_maps_each_name_to_its_mirror(scheme):
+  for i, j in enumerate(scheme.flip_permutation):
+    assert scheme.names[j] == _mirror_name(scheme.names[i])
+
+
+def test_ibug68_flip_maps_right_eye_onto_left_eye():
+  s = landmark_sets.IBUG68
+  right_eye, left_eye = range(36, 42), range(42, 48)
+  assert sorted(s.flip_permutation[i] for i in right_eye) == list(left_eye)
+  assert s.flip_permutation[36] == 45  # outer corner <-> outer corner
+  assert s.flip_permutation[39] == 42  # inner corner <-> inner corner
+
+
+def test_ibug68_hand_checked_pairs():
+  perm = landmark_sets.IBUG68.flip_permutation
+  assert (perm[0], perm[8], perm[16]) == (16, 8, 0)
+  assert (perm[17], perm[21], perm[30], perm[33]) == (26, 22, 30, 33)
+  assert (perm[48], perm[51], perm[57], perm[60], perm[66]) == (54, 51, 57,
+                                                                 64, 66)
+
+
+def test_normalising_points():
+  assert landmark_sets.IBUG68.interocular == (36, 45)
+  assert landmark_sets.IBUG68.names[36] == "right_eye_outer"
+  assert landmark_sets.IBUG68.names[45] == "left_eye_outer"
+  assert landmark_sets.AFLW19.names[6] == "right_eye_outer"
+  assert landmark_sets.AFLW19.names[11] == "left_eye_outer"
+
+
+def test_common7_picks_eye_corners_nose_tip_mouth_corners_from_ibug68():
+  names = [landmark_sets.IBUG68.names[i]
+           for i in landmark_sets.COMMON7_FROM_IBUG68]
+  assert names == ["right_eye_outer", "right_eye_inner", "left_eye_inner",
+                   "left_eye_outer", "nose_tip", "mouth_right", "mouth_left"]
+  assert landmark_sets.COMMON7.names == tuple(names)
+
+
+def test_regions_cover_ibug68_exactly_once():
+  covered = sorted(i for idx in landmark_sets.IBUG68.regions.values()
+                   for i in idx)
+  assert covered == list(range(68))
+
+
+def test_registry_rejects_unknown_names():
+  assert landmark_sets.get("aflw19") is landmark_sets.AFLW19
+  with pytest.raises(ValueError, match="Unknown landmark set 'ibug69'"):
+    landmark_sets.get("ibug69")
+  with pytest.raises(ValueError, match="no point named"):
+    landmark_sets.IBUG68.index("third_eye")
+
+
+def test_invalid_scheme_is_rejected():
+  with pytest.raises(ValueError, match="not an involution"):
+    landmark_sets.LandmarkSet(name="bad", names=("a", "b", "c"),
+                              flip_permutation=(1, 2, 0), interocular=(0, 1),
+                              pupils=None, regions={})

@@ -1,0 +1,89 @@
+"""The SavedModel client checks its inputs and tracks faces box to box."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from landmark1d.serving import predictor
+
+
+def _image(seed=0, shape=(72, 96, 3)):
+  return np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+
+
+BOXES = np.array([[20, 15, 52, 50], [50, 10, 80, 44]], np.float32)
+
+
+@pytest.mark.parametrize("image,message", [
+    (np.zeros((8, 8, 3), np.float32), "uint8"),
+    (np.zeros((8, 8), np.uint8), r"\(height, width, 3\)"),
+    (np.zeros((8, 8, 4), np.uint8), r"\(height, width, 3\)")])
+def test_bad_images_are_rejected_with_what_was_expected(image, message):
+  with pytest.raises(predictor.InputError, match=message):
+    predictor.check_image(image, "frame")
+
+
+@pytest.mark.parametrize("boxes,message", [
+    ([[1, 2, 3]], r"\(num_faces, 4\)"), ([[5, 5, 4, 9]], "x_max > x_min"),
+    ([[0, 0, np.nan, 4]], "finite"), ("abc", "numbers")])
+def test_bad_boxes_are_rejected_with_what_was_expected(boxes, message):
+  with pytest.raises(predictor.InputError, match=message):
+    predictor.check_boxes(boxes)
+
+
+def test_a_missing_savedmodel_names_the_folder(tmp_path):
+  with pytest.raises(FileNotFoundError, match="no saved_model.pb"):
+    predictor.ExportedModel(str(tmp_path))
+
+
+def test_detect_image_returns_the_signature_output(tiny_exports):
+  model = predictor.ExportedModel(tiny_exports["detector"])
+  image = _image()
+  faces = model.detect_image(image, BOXES)
+  raw = tf.saved_model.load(tiny_exports["detector"]).signatures[
+      "detect_image"](image=tf.constant(image), boxes=tf.constant(BOXES))
+  np.testing.assert_array_equal(faces.landmarks, raw["landmarks"].numpy())
+  assert faces.confidence.shape == (2, 68)
+  assert model.num_landmarks == 68 and not model.is_tracker
+  assert len(model.landmark_names) == 68
+  with pytest.raises(predictor.InputError, match="track_step"):
+    model.zero_state(1)
+
+
+def test_tracking_crops_each_frame_around_the_last_landmarks(tiny_exports):
+  model = predictor.ExportedModel(tiny_exports["tracker"])
+  tracker = predictor.FaceTracker(model)
+  tracker.start(BOXES)
+  frames = [_image(seed) for seed in range(3)]
+  got = [tracker(frame).landmarks for frame in frames]
+  # Reference: the raw signatures, state threaded and boxes updated by hand.
+  sigs = tf.saved_model.load(tiny_exports["tracker"]).signatures
+  state = sigs["zero_state"](batch_size=tf.constant(2))
+  boxes = BOXES
+  for frame, landmarks in zip(frames, got):
+    out = sigs["track_step_image"](image=tf.constant(frame),
+                                   boxes=tf.constant(boxes), **state)
+    state = {k: v for k, v in out.items() if k.startswith("state_")}
+    np.testing.assert_allclose(landmarks, out["landmarks"].numpy(),
+                               atol=1e-5)
+    points = out["landmarks"].numpy()
+    boxes = np.concatenate([points.min(1), points.max(1)], -1)
+
+
+def test_a_lost_face_is_redetected_on_the_next_frame(tiny_exports):
+  model = predictor.ExportedModel(tiny_exports["detector"])
+  calls = []
+
+  def find_faces(image):
+    calls.append(image.shape)
+    return BOXES[:1]
+
+  # Random weights give confidences far below 2: every face is "lost".
+  tracker = predictor.FaceTracker(model, find_faces, min_confidence=2.0)
+  for seed in range(3):
+    assert len(tracker(_image(seed)).boxes) == 1
+  assert len(calls) == 3
+  keep = predictor.FaceTracker(model, find_faces, min_confidence=0.0)
+  for seed in range(3):
+    keep(_image(seed))
+  assert len(calls) == 4
