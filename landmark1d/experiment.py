@@ -30,6 +30,7 @@ from landmark1d import models
 from landmark1d.data import augment as augment_lib
 from landmark1d.data import input_pipeline
 from landmark1d.eval import metrics
+from landmark1d.eval import reporting
 from landmark1d.eval import scoring
 from landmark1d.geometry import coordinates
 from landmark1d.geometry import heatmaps
@@ -538,10 +539,10 @@ def score(config: configs.ExperimentConfig,
   subset and thresholds, against the eval dataset's own markup."""
   data = config.data
   return scoring.score(predictions, landmark_set=data.landmark_set,
-                          normalization=data.normalization,
-                          eval_subset=data.eval_subset,
-                          ground_truth_set=eval_landmark_set(config),
-                          thresholds=config.eval.thresholds)
+                       normalization=data.normalization,
+                       eval_subset=data.eval_subset,
+                       ground_truth_set=eval_landmark_set(config),
+                       thresholds=config.eval.thresholds)
 
 
 def _detector_predict(model, config, decoder):
@@ -645,10 +646,10 @@ def evaluate(config: configs.ExperimentConfig, workdir: str, *,
     }, config.eval.max_examples, box_template=mean)
     preds, base = collected["model"], collected["baseline"]
     scores, baseline = score(config, preds), score(config, base)
-    table = scoring.write_split(workdir, split, scores, baseline,
+    table = reporting.write_split(workdir, split, scores, baseline,
                                    config.eval.thresholds)
     if preds.video_ids is not None:
-      scoring.plot_jitter(preds, os.path.join(workdir, "eval",
+      reporting.plot_jitter(preds, os.path.join(workdir, "eval",
                                                  f"{split}_jitter.png"))
     log(f"\n{config.name}: split {split!r} ({len(preds.landmarks)} images, "
         f"decoder {decoder})\n{table}")

@@ -1,7 +1,8 @@
 """Landmark accuracy metrics: NRMSE (eq. 15), AUC, failure rate, CED, jitter.
 
 All functions take NumPy-compatible arrays of landmarks `(images, N, 2)` in
-one pixel convention (`landmark1d.geometry.coordinates`) and return NumPy values.
+one pixel convention (`landmark1d.geometry.coordinates`) and return NumPy
+values; nothing here plots or writes files (`reporting` does).
 
 NRMSE. The paper's eq. 15 did not survive in our copy of the text; we use the
 definition of the works it follows (300-W, SAN, LAB, GAN [36]): for one image,
@@ -19,8 +20,6 @@ fraction of images whose NRMSE exceeds t.
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
 
 import numpy as np
 
@@ -155,30 +154,6 @@ def ced_curve(errors, threshold: float, num: int = 200):
   return x, np.searchsorted(errors, x, side="right") / max(len(errors), 1)
 
 
-def plot_ced(curves: dict, threshold: float, path: str, title: str = ""):
-  """Saves CED curves (name -> per-image errors) as a PNG."""
-  import matplotlib  # pylint: disable=g-import-not-at-top
-  matplotlib.use("Agg")
-  from matplotlib import pyplot as plt  # pylint: disable=g-import-not-at-top
-
-  fig, ax = plt.subplots(figsize=(5, 4), dpi=100)
-  for name, errors in curves.items():
-    x, y = ced_curve(errors, threshold)
-    ax.plot(x * 100.0, y, label=f"{name} (AUC {auc(errors, threshold):.3f})")
-  ax.set_xlabel("NRMSE (%)")
-  ax.set_ylabel("fraction of images")
-  ax.set_xlim(0, threshold * 100.0)
-  ax.set_ylim(0, 1)
-  ax.grid(alpha=0.3)
-  ax.legend(loc="lower right", fontsize=8)
-  if title:
-    ax.set_title(title)
-  fig.tight_layout()
-  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-  fig.savefig(path)
-  plt.close(fig)
-
-
 @dataclasses.dataclass(frozen=True)
 class Summary:
   """Mean NRMSE and the 300-W AUC / failure rate, all in percent."""
@@ -235,34 +210,3 @@ def jitter(predictions, ground_truth, norm) -> np.ndarray:
   excess = np.diff(pred, axis=0) - np.diff(gt, axis=0)
   norm = np.asarray(norm, np.float64).reshape(-1)
   return np.linalg.norm(excess, axis=-1).mean(axis=1) / norm[1:]
-
-
-def results_markdown(rows: dict, columns=None, digits: int = 2) -> str:
-  """A table laid out like the paper's: one row per entry, values in percent.
-
-  Args:
-    rows: row name -> {column name -> number or None}.
-    columns: column order; defaults to the first row's keys.
-    digits: decimals.
-  """
-  if not rows:
-    raise ValueError("no rows to tabulate")
-  columns = list(columns or next(iter(rows.values())))
-  lines = ["| | " + " | ".join(columns) + " |",
-           "|---|" + "---|" * len(columns)]
-  for name, values in rows.items():
-    cells = []
-    for c in columns:
-      v = values.get(c)
-      cells.append("-" if v is None else f"{v:.{digits}f}")
-    lines.append(f"| {name} | " + " | ".join(cells) + " |")
-  return "\n".join(lines)
-
-
-def write_results(path_prefix: str, results: dict, markdown: str):
-  """Writes `<prefix>.json` (the results) and `<prefix>.md` (the table)."""
-  os.makedirs(os.path.dirname(os.path.abspath(path_prefix)), exist_ok=True)
-  with open(path_prefix + ".json", "w", encoding="utf-8") as f:
-    json.dump(results, f, indent=2, sort_keys=True)
-  with open(path_prefix + ".md", "w", encoding="utf-8") as f:
-    f.write(markdown + "\n")

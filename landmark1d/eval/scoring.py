@@ -1,17 +1,16 @@
-"""Scoring collected predictions: NRMSE per split, CED, tables, video jitter.
+"""Scoring collected predictions: NRMSE per split, AUC, areas, video jitter.
 
 `Predictions` holds what an evaluation pass collected (image-pixel landmarks
 and their ground truth, with ids); `score` turns it into per-image NRMSE,
-AUC / failure rate, a per-area breakdown and, for videos, jitter; `write_split`
-writes the JSON / Markdown / PNG files a workdir keeps. Running the model over
-a dataset is the caller's business (`landmark1d.experiment`), so this module is
-testable without a model.
+AUC / failure rate, a per-area breakdown and, for videos, jitter. Running the
+model over a dataset is the caller's business (`landmark1d.runs.evaluate`) and
+writing the results `reporting`'s, so this module is testable without a
+model or a file system.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 
 import numpy as np
 
@@ -166,35 +165,6 @@ def _video_jitter(pred, gt, norm, video_ids, frame_indices):
           float(np.mean(np.concatenate(truth)) * 100.0))
 
 
-def write_split(workdir: str, split: str, scores: SplitScores,
-                baseline: SplitScores | None = None,
-                thresholds=metrics.DEFAULT_THRESHOLDS):
-  """Writes `<workdir>/eval/<split>.{json,md}` and `<split>_ced.png`."""
-  out_dir = os.path.join(workdir, "eval")
-  results = {"model": scores.to_dict()}
-  rows = {"model": _row(scores, thresholds)}
-  curves = {"model": scores.errors}
-  if baseline is not None:
-    results["mean_shape_baseline"] = baseline.to_dict()
-    rows["mean-shape baseline"] = _row(baseline, thresholds)
-    curves["mean-shape baseline"] = baseline.errors
-  table = metrics.results_markdown(rows)
-  metrics.write_results(os.path.join(out_dir, split), results, table)
-  metrics.plot_ced(curves, max(thresholds),
-                   os.path.join(out_dir, f"{split}_ced.png"), title=split)
-  return table
-
-
-def _row(scores: SplitScores, thresholds) -> dict:
-  row = {"NRMSE (%)": scores.summary.nrmse}
-  for t in thresholds:
-    row[f"AUC@{t:g} (%)"] = scores.summary.auc[f"{t:g}"]
-    row[f"FR@{t:g} (%)"] = scores.summary.failure_rate[f"{t:g}"]
-  if scores.jitter is not None:
-    row["jitter (%)"] = scores.jitter
-  return row
-
-
 def mean_shape(crop_landmarks: np.ndarray,
                visible: np.ndarray | None = None) -> np.ndarray:
   """The mean training shape in crop pixels, `(N, 2)`.
@@ -222,37 +192,3 @@ def mean_shape(crop_landmarks: np.ndarray,
     raise ValueError(f"landmark {int(np.argmin(count[:, 0]))} is annotated in "
                      "no training image")
   return (crop_landmarks * weights).sum(axis=0) / count
-
-
-def plot_jitter(predictions: Predictions, path: str, video: str | None = None,
-                point: int = 30, max_frames: int = 200):
-  """Temporal-stability figure: one landmark's x/y over time, truth vs model."""
-  import matplotlib  # pylint: disable=g-import-not-at-top
-  matplotlib.use("Agg")
-  from matplotlib import pyplot as plt  # pylint: disable=g-import-not-at-top
-
-  if predictions.video_ids is None:
-    raise ValueError("plot_jitter needs video predictions (video_ids)")
-  video = video or predictions.video_ids[0]
-  idx = np.array([i for i, v in enumerate(predictions.video_ids)
-                  if v == video])
-  idx = idx[np.argsort(np.asarray(predictions.frame_indices)[idx])][
-      :max_frames]
-  frames = np.asarray(predictions.frame_indices)[idx]
-  point = min(point, predictions.landmarks.shape[1] - 1,
-              predictions.ground_truth.shape[1] - 1)
-  fig, axes = plt.subplots(2, 1, figsize=(7, 4.5), sharex=True, dpi=100)
-  for axis, name, ax in ((0, "x", axes[0]), (1, "y", axes[1])):
-    ax.plot(frames, predictions.ground_truth[idx, point, axis], "k-",
-            lw=1.2, label="ground truth")
-    ax.plot(frames, predictions.landmarks[idx, point, axis], "r-", lw=0.9,
-            label="prediction")
-    ax.set_ylabel(f"{name} (px)")
-    ax.grid(alpha=0.3)
-  axes[0].legend(fontsize=8)
-  axes[0].set_title(f"video {video}, landmark {point}")
-  axes[1].set_xlabel("frame")
-  fig.tight_layout()
-  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-  fig.savefig(path)
-  plt.close(fig)

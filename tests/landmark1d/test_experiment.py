@@ -128,7 +128,7 @@ def test_talking_face_is_scored_against_its_own_markup():
   pred[:, ibug] = truth[:, talking_face]
   pred[1, ibug] += (3.0, 4.0)  # every common point 5 px off in image 1
   predictions = scoring.Predictions(pred, truth, np.ones((3, 68), bool),
-                                       ["a", "b", "c"])
+                                    ["a", "b", "c"])
   scores = experiment.score(registry.get("table4_tf"), predictions)
   # Normalised by the outer eye corners in Talking Face's markup.
   interocular = np.linalg.norm(truth[1, 27] - truth[1, 32])

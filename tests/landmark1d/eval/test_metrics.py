@@ -1,8 +1,6 @@
-"""NRMSE (eq. 15), AUC, failure rate, CED, jitter and result tables."""
+"""NRMSE (eq. 15), AUC, failure rate, CED, jitter."""
 
-import json
 import math
-import os
 
 import numpy as np
 import pytest
@@ -92,19 +90,6 @@ def test_jitter_ignores_constant_offsets_and_sees_shaking():
   np.testing.assert_allclose(metrics.jitter(steady, gt, np.ones(5)), 0.0)
   np.testing.assert_allclose(metrics.jitter(shaky, gt, np.full(5, 2.0)),
                              [1.0, 1.0, 1.0, 1.0])
-
-
-def test_ced_plot_and_result_files(tmp_path):
-  errors = {"1D L=768": [0.01, 0.03], "2D L=64": [0.02, 0.05]}
-  png = os.path.join(tmp_path, "ced.png")
-  metrics.plot_ced(errors, 0.08, png, title="test")
-  with open(png, "rb") as f:
-    assert f.read(8) == b"\x89PNG\r\n\x1a\n"
-  table = metrics.results_markdown({"Ours": {"com": 2.91, "cha": None}})
-  assert table.splitlines()[2] == "| Ours | 2.91 | - |"
-  metrics.write_results(os.path.join(tmp_path, "res"), {"com": 2.91}, table)
-  with open(os.path.join(tmp_path, "res.json")) as f:
-    assert json.load(f) == {"com": 2.91}
 
 
 def test_bad_input_is_a_clear_value_error():

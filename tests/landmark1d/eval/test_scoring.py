@@ -1,7 +1,4 @@
-"""Scoring collected predictions: subsets, videos, written reports."""
-
-import json
-import os
+"""Scoring collected predictions: subsets, videos, the mean shape."""
 
 import numpy as np
 import pytest
@@ -41,11 +38,11 @@ def test_common7_subset_scores_only_the_shared_points():
 
 def test_unknown_subset_mapping_is_a_clear_error():
   p = scoring.Predictions(_faces(1), _faces(1), np.ones((1, 68), bool),
-                             ["f"])
+                          ["f"])
   with pytest.raises(ValueError, match="no mapping of the 'common7' points "
                      "into the 'aflw19' markup"):
     scoring.score(p, landmark_set="ibug68", eval_subset="common7",
-                     ground_truth_set="aflw19")
+                  ground_truth_set="aflw19")
 
 
 def test_video_jitter_is_computed_per_unbroken_run():
@@ -64,34 +61,14 @@ def test_video_jitter_is_computed_per_unbroken_run():
 def test_concatenate_and_length_checks():
   gt = _faces(3)
   parts = [scoring.Predictions(gt[:1], gt[:1], np.ones((1, 68), bool),
-                                  ["a"]),
+                               ["a"]),
            scoring.Predictions(gt[1:], gt[1:], np.ones((2, 68), bool),
-                                  ["b", "c"])]
+                               ["b", "c"])]
   joined = scoring.Predictions.concatenate(parts)
   assert joined.image_ids == ["a", "b", "c"] and joined.landmarks.shape == (
       3, 68, 2)
   with pytest.raises(ValueError, match="image_ids has 1 entries for 3"):
     scoring.Predictions(gt, gt, np.ones((3, 68), bool), ["a"])
-
-
-def test_write_split_writes_table_json_and_ced(tmp_path):
-  gt = _faces(4)
-  pred = gt + 1.0
-  visible = np.ones((4, 68), bool)
-  model = scoring.score(scoring.Predictions(pred, gt, visible,
-                                                  list("abcd")),
-                           landmark_set="ibug68")
-  mean = scoring.mean_shape(gt)
-  baseline = scoring.score(scoring.Predictions(
-      np.broadcast_to(mean, gt.shape), gt, visible, list("abcd")),
-      landmark_set="ibug68")
-  table = scoring.write_split(str(tmp_path), "test", model, baseline)
-  assert "mean-shape baseline" in table
-  with open(os.path.join(tmp_path, "eval", "test.json")) as f:
-    results = json.load(f)
-  assert results["model"]["summary"]["nrmse"] == pytest.approx(
-      np.sqrt(2) / 100 * 100)
-  assert os.path.getsize(os.path.join(tmp_path, "eval", "test_ced.png")) > 0
 
 
 def test_subset_table_is_consistent_with_landmark_sets():

@@ -42,8 +42,8 @@ def _run(folder: str, name: str, spec: dict):
   optimizer = keras.optimizers.Adam(spec["learning_rate"])
   state = jax_step.initial_state(model, optimizer)
   step = jax_step.train_step(model, optimizer,
-                                 losses.for_head(spec["detector"]["head"]),
-                                 len(batch["image"]))
+                             losses.for_head(spec["detector"]["head"]),
+                             len(batch["image"]))
 
   def outputs_and_step(state, batch):
     # The forward pass again, for its outputs; XLA shares it with the step's.

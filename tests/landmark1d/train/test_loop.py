@@ -45,7 +45,7 @@ def _run(strategy, workdir, steps, poison_step=None, lr=0.05,
       dataset_fn=lambda s, ctx: _dataset_fn(s, ctx, poison_step),
       workdir=str(workdir),
       settings=loop.LoopSettings(steps=steps, global_batch_size=GLOBAL_BATCH,
-                                     checkpoint_every=1, log_every=5),
+                                 checkpoint_every=1, log_every=5),
       log=lambda msg: None)
   return result, model
 
