@@ -53,8 +53,10 @@ from bench import cli
 from bench import seed_statistics as stats
 from experiments import configs as registry
 from landmark1d import configs
-from landmark1d import experiment
 from landmark1d.data import input_pipeline
+from landmark1d.runs import common
+from landmark1d.runs import evaluate
+from landmark1d.runs import train
 
 NAME = "accuracy_synthetic"
 SEEDS = {"full": (0, 1, 2), "reduced": (0, 1)}
@@ -97,7 +99,7 @@ def resolve(cell: str, seed: int, data_dir: str,
               f"train.seed={seed}"]
   if cell in STEPS:
     settings.append(f"train.steps={STEPS[cell]}")
-  tracker = experiment.is_tracker(config)
+  tracker = common.is_tracker(config)
   if _smoke(cell):  # the mini builds are seconds to make
     settings.append("data.dataset=synthetic_faces/"
                     + ("mini_video" if tracker else "mini"))
@@ -158,7 +160,7 @@ def _finished(workdir: str, steps: int) -> bool:
 def _train(config: configs.ExperimentConfig, workdir: str) -> dict:
   """Trains (or finishes) one run; returns its timing and load average."""
   if os.path.exists(os.path.join(workdir, "config.json")):
-    stored = cell_settings(experiment.load_config(workdir))
+    stored = cell_settings(common.load_config(workdir))
     _check_same(stored, cell_settings(config), f"workdir {workdir}")
   loads = [os.getloadavg()[0]]
 
@@ -169,7 +171,7 @@ def _train(config: configs.ExperimentConfig, workdir: str) -> dict:
 
   print(f"== {config.name} seed {config.train.seed}: {config.train.steps} "
         f"steps in {workdir}", flush=True)
-  result = experiment.train(config, workdir, log=log)
+  result = train.run(config, workdir, log=log)
   return {"train_seconds": round(result.seconds, 1),
           "resumed_from": result.resumed_from,
           "load_average": round(float(np.mean(loads)), 2)}
@@ -197,8 +199,8 @@ def _model_predictors(config, model, decoders=DECODERS) -> dict:
     def predict(batch):
       if shared["batch"] is not batch:  # collect() hands each batch to all
         shared.update(batch=batch, outputs=run(batch["image"]))
-      return experiment.decode(shared["outputs"], config, decoder,
-                               True)[0].numpy()
+      return common.decode(shared["outputs"], config, decoder,
+                           True)[0].numpy()
     return predict
   return {decoder: predictor(decoder) for decoder in decoders}
 
@@ -213,20 +215,20 @@ def _perfect_predictor(config, decoder: str):
         target=m.head, crop_size=config.data.crop_size,
         heatmap_length=m.heatmap_length, sigma=m.sigma)
     outputs = {k: v for k, v in targets.items() if k != "mask"}
-    return experiment.decode(outputs, config, decoder, False)[0].numpy()
+    return common.decode(outputs, config, decoder, False)[0].numpy()
   return predict
 
 
 def _nrmse(config, collected: dict) -> dict:
-  return {name: experiment.score(config, predictions)
+  return {name: evaluate.score(config, predictions)
           for name, predictions in collected.items()}
 
 
 def cell_references(config: configs.ExperimentConfig) -> dict:
   """Seed-independent numbers of a cell on its test split (percent)."""
-  mean = experiment.mean_shape_baseline(config)
+  mean = evaluate.mean_shape_baseline(config)
   split = config.data.eval_splits[0]
-  collected = experiment.collect(config, split, {
+  collected = evaluate.collect(config, split, {
       "floor_argmax": _perfect_predictor(config, "argmax"),
       "floor_dark": _perfect_predictor(config, "dark"),
       "mean_shape": lambda b: np.broadcast_to(
@@ -239,8 +241,8 @@ def cell_references(config: configs.ExperimentConfig) -> dict:
 
 
 def _detector_scores(config, workdir: str) -> dict:
-  model = experiment.restore(config, workdir)
-  scores = _nrmse(config, experiment.collect(
+  model = common.restore(config, workdir)
+  scores = _nrmse(config, evaluate.collect(
       config, config.data.eval_splits[0], _model_predictors(config, model)))
   out = {f"nrmse_{d}_percent": round(scores[d].summary.nrmse, 4)
          for d in DECODERS}
@@ -277,7 +279,7 @@ def run_tracker(config: configs.ExperimentConfig, workdir: str,
     _train(detector, detector_dir)
   row = _trained_row(config, workdir)
   for decoder in DECODERS:  # streamed frame by frame, the state reset per clip
-    split, scores = next(iter(experiment.evaluate(
+    split, scores = next(iter(evaluate.run(
         config, workdir, decoder=decoder, log=lambda _: None).items()))
     row[f"nrmse_{decoder}_percent"] = round(scores["model"].summary.nrmse, 4)
     if decoder == "argmax":
@@ -292,14 +294,14 @@ def run_tracker(config: configs.ExperimentConfig, workdir: str,
 def _run_seed(cell, seed, data_dir, workdir) -> dict:
   config = resolve(cell, seed, data_dir, workdir)
   where = run_dir(workdir, cell, seed)
-  if experiment.is_tracker(config):
+  if common.is_tracker(config):
     detector = resolve(detector_cell(cell), seed, data_dir, workdir)
     return run_tracker(config, where, detector)
   return run_detector(config, where)
 
 
 def _describe(config: configs.ExperimentConfig) -> dict:
-  m, tracker = config.model, experiment.is_tracker(config)
+  m, tracker = config.model, common.is_tracker(config)
   return {"head": m.head, "L": m.heatmap_length, "F": config.data.crop_size,
           "L_over_F": m.heatmap_length / config.data.crop_size,
           "gamma": m.coattention_gamma,

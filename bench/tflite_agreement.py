@@ -21,7 +21,9 @@ import numpy as np
 import tensorflow as tf
 
 from bench import cli
-from landmark1d import experiment
+from landmark1d.runs import common
+from landmark1d.runs import evaluate
+from landmark1d.runs import export
 from landmark1d.serving import lite
 
 NAME = "tflite_agreement"
@@ -36,13 +38,13 @@ def _uint8(images) -> np.ndarray:
 def run(mode: str, out: str, workdir: str) -> dict:
   """Converts, runs and scores each precision; writes JSON and PNG."""
   s = MODES[mode]
-  config = experiment.load_config(workdir)
+  config = common.load_config(workdir)
   split = config.data.eval_splits[0]
-  calibration = [_uint8(image[None]) for batch in experiment.eval_batches(
+  calibration = [_uint8(image[None]) for batch in evaluate.eval_batches(
       config, "train", s["calibration_images"]) for image in batch["image"]]
   with tempfile.TemporaryDirectory() as folder:
-    path = experiment.export(config, workdir,
-                             os.path.join(folder, "saved_model"))
+    path = export.run(config, workdir,
+                      os.path.join(folder, "saved_model"))
     detect = tf.saved_model.load(path).signatures["detect"]
     predictors = {"saved_model": lambda b: detect(
         images=tf.constant(_uint8(b["image"])))["landmarks"].numpy()}
@@ -53,8 +55,8 @@ def run(mode: str, out: str, workdir: str) -> dict:
       runner = lite.LiteDetector(flat)
       predictors[f"tflite_{precision}"] = (
           lambda b, r=runner: r(_uint8(b["image"]))["landmarks"])
-    collected = experiment.collect(config, split, predictors,
-                                   s["test_images"])
+    collected = evaluate.collect(config, split, predictors,
+                                 s["test_images"])
   reference = collected["saved_model"].landmarks
   results = {"mode": mode, "run": workdir, "split": split,
              "images": int(len(reference)), "decoder": config.eval.decoder,
@@ -62,8 +64,8 @@ def run(mode: str, out: str, workdir: str) -> dict:
   for name, predictions in collected.items():
     gap = np.linalg.norm(predictions.landmarks - reference, axis=-1)
     results["precisions"][name] = {
-        "nrmse_percent": float(experiment.score(config,
-                                                predictions).summary.nrmse),
+        "nrmse_percent": float(evaluate.score(config,
+                                              predictions).summary.nrmse),
         "gap_mean_px": float(gap.mean()),
         "gap_p99_px": float(np.percentile(gap, 99)),
         "gap_max_px": float(gap.max()),

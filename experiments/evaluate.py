@@ -11,8 +11,8 @@ from absl import logging
 from absl import flags
 
 from experiments import flags_common
-from landmark1d import experiment
 from landmark1d.geometry import heatmaps
+from landmark1d.runs import evaluate
 
 _DECODER = flags.DEFINE_enum("decoder", None, heatmaps.DECODERS_1D,
                              "Heatmap decoder (default: the config's).")
@@ -27,9 +27,9 @@ def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)  # tfds is chatty at INFO
   config = flags_common.resolve_config(from_workdir=True)
-  experiment.evaluate(config, flags_common.WORKDIR.value,
-                      decoder=_DECODER.value, splits=_SPLITS.value,
-                      model_workdir=_MODEL_WORKDIR.value)
+  evaluate.run(config, flags_common.WORKDIR.value,
+               decoder=_DECODER.value, splits=_SPLITS.value,
+               model_workdir=_MODEL_WORKDIR.value)
 
 
 if __name__ == "__main__":

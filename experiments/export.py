@@ -14,8 +14,9 @@ from absl import logging
 from absl import flags
 
 from experiments import flags_common
-from landmark1d import experiment
 from landmark1d.geometry import heatmaps
+from landmark1d.runs import evaluate
+from landmark1d.runs import export
 from landmark1d.serving import lite
 
 _OUT = flags.DEFINE_string("out", None, "SavedModel directory (default: "
@@ -27,8 +28,8 @@ _TFLITE = flags.DEFINE_list("tflite", [], "TFLite precisions to write too: "
 
 
 def _representative_crops(config, count: int = 256):
-  for batch in experiment.eval_batches(config, config.data.eval_splits[0],
-                                       count):
+  for batch in evaluate.eval_batches(config, config.data.eval_splits[0],
+                                     count):
     for image in batch["image"].numpy():
       yield (image[None] * 255.0).round().astype("uint8")
 
@@ -38,9 +39,9 @@ def main(argv):
   logging.set_verbosity(logging.WARNING)  # tfds is chatty at INFO
   config = flags_common.resolve_config(from_workdir=True)
   workdir = flags_common.WORKDIR.value
-  path = experiment.export(config, workdir,
-                           _OUT.value or f"{workdir}/saved_model",
-                           decoder=_DECODER.value)
+  path = export.run(config, workdir,
+                    _OUT.value or f"{workdir}/saved_model",
+                    decoder=_DECODER.value)
   print(f"SavedModel written to {path}")
   for precision in _TFLITE.value:
     crops = _representative_crops(config) if precision == "int8" else None

@@ -4,7 +4,7 @@ from absl import flags
 
 from experiments import configs as registry
 from landmark1d import configs
-from landmark1d import experiment
+from landmark1d.runs import common
 
 CONFIG = flags.DEFINE_string("config", None, "Named experiment config "
                              "(python -m experiments.list_configs).")
@@ -28,7 +28,7 @@ def resolve_config(from_workdir: bool = False) -> configs.ExperimentConfig:
   if CONFIG.value:
     config = registry.get(CONFIG.value)
   elif from_workdir:
-    config = experiment.load_config(WORKDIR.value)
+    config = common.load_config(WORKDIR.value)
   else:
     raise flags.ValidationError("--config is required (python -m "
                                 "experiments.list_configs lists them)")

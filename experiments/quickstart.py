@@ -18,7 +18,10 @@ from absl import flags
 
 from experiments import configs as registry
 from landmark1d import configs
-from landmark1d import experiment
+from landmark1d.runs import common
+from landmark1d.runs import evaluate
+from landmark1d.runs import export
+from landmark1d.runs import train
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/quickstart", "Run directory.")
 _DATA_DIR = flags.DEFINE_string("data_dir", "runs/tensorflow_datasets",
@@ -36,16 +39,16 @@ def main(argv):
       f"train.steps={_STEPS.value}"]).validate()
   print(f"== train {config.name} ({config.description}) for "
         f"{config.train.steps} steps into {workdir}")
-  experiment.train(config, workdir)
+  train.run(config, workdir)
   print("== evaluate")
-  results = experiment.evaluate(config, workdir)
-  path = experiment.export(config, workdir, os.path.join(workdir,
+  results = evaluate.run(config, workdir)
+  path = export.run(config, workdir, os.path.join(workdir,
                                                          "saved_model"))
-  batch = next(iter(experiment.eval_batches(config, "test", 8)))
+  batch = next(iter(evaluate.eval_batches(config, "test", 8)))
   crops = tf.cast(tf.round(batch["image"] * 255.0), tf.uint8)
   served = tf.saved_model.load(path).signatures["detect"](images=crops)
-  model = experiment.restore(config, workdir)
-  keras_pred = experiment.decode(
+  model = common.restore(config, workdir)
+  keras_pred = common.decode(
       model(tf.cast(crops, tf.float32) / 255.0, training=False), config,
       config.eval.decoder, True)[0]
   gap = float(np.max(np.abs(served["landmarks"].numpy() - keras_pred)))

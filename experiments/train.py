@@ -22,7 +22,10 @@ from absl import flags
 
 from experiments import flags_common
 from landmark1d import configs
-from landmark1d import experiment
+from landmark1d.runs import common
+from landmark1d.runs import cross_validation
+from landmark1d.runs import evaluate
+from landmark1d.runs import train
 from landmark1d.train import loop
 
 _STRATEGY = flags.DEFINE_enum("strategy", "default", loop.STRATEGIES,
@@ -50,15 +53,15 @@ def main_for(kind: str):
     del argv
     logging.set_verbosity(logging.WARNING)  # tfds is chatty at INFO
     config = flags_common.resolve_config()
-    if experiment.is_tracker(config) != (kind == "tracker"):
+    if common.is_tracker(config) != (kind == "tracker"):
       raise app.UsageError(
           f"config {config.name!r} is a "
-          f"{'tracker' if experiment.is_tracker(config) else 'detector'} "
+          f"{'tracker' if common.is_tracker(config) else 'detector'} "
           f"config; use experiments/train_"
-          f"{'tracker' if experiment.is_tracker(config) else 'detector'}.py")
+          f"{'tracker' if common.is_tracker(config) else 'detector'}.py")
     try:
       run(config)
-    except experiment.DetectorRunError as e:
+    except common.DetectorRunError as e:
       sys.exit(f"error: {e}")  # the message says what to run; no traceback
   return main
 
@@ -74,12 +77,12 @@ def run(config):
     detector = (flags_common.resolve_named(t.detector_config)
                 if t.enabled and t.detector_config and not t.from_scratch
                 else None)
-    result = experiment.cross_validate(
+    result = cross_validation.run(
         config, workdir, parameter=_CV.value,
         values=[float(v) for v in _CV_VALUES.value], folds=_CV_FOLDS.value,
         detector=detector, **kwargs)
     print(f"best {_CV.value}: {result['best']:g}")
     return
-  experiment.train(config, workdir, **kwargs)
+  train.run(config, workdir, **kwargs)
   if _EVALUATE.value and loop.is_chief_process():
-    experiment.evaluate(config, workdir)
+    evaluate.run(config, workdir)

@@ -1,7 +1,7 @@
 """Validated experiment configs: data, model, tracker, training, evaluation.
 
 Configs are plain dataclasses. `experiments/configs/<name>.py` builds one per
-paper experiment; `landmark1d.experiment` turns a config into plain keyword
+paper experiment; `landmark1d.runs` turns a config into plain keyword
 arguments for the library, so no layer or pipeline ever sees a config object.
 
 Every field is validated by `validate()`, overrides name fields by dotted path
@@ -162,7 +162,7 @@ class TrackerConfig:
   The paper's tracker starts from a trained detector (Sec. 5.1: the detector
   inside the 300-VW tracker trains on 300-VW + 300-W). Training a tracker
   therefore needs a finished run of `detector_config` in `detector_workdir`
-  (checked by `experiment.check_detector_run`), unless `from_scratch`.
+  (checked by `runs.common.check_detector_run`), unless `from_scratch`.
 
   Attributes:
     enabled: train / evaluate a tracker instead of a detector.

@@ -1,1 +1,1 @@
-"""Data: augmentation and the tf.data pipelines from tfds examples to batches."""
+"""Data: augmentation and the tf.data pipelines from examples to batches."""

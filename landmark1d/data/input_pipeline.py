@@ -275,7 +275,7 @@ def training_dataset(records, *, landmark_set: str,
   """The endless, resumable training stream of per-replica batches.
 
   Several sources (one per video, one per image set: see
-  `experiment.training_sources`) are each repeated and shuffled, then
+  `runs.datasets.training_sources`) are each repeated and shuffled, then
   sampled with `weights` (`tf.data.Dataset.sample_from_datasets`), so
   consecutive examples come from independently drawn sources; the shuffle
   buffer is shared out among the sources.

@@ -1,1 +1,1 @@
-"""Geometry: the pixel convention, landmark schemes, .pts files, heatmaps, quantization."""
+"""Geometry: pixel convention, landmark sets, .pts, heatmaps, quantization."""

@@ -1,6 +1,6 @@
 """Detector builders: plain keyword arguments in, a functional Keras model out.
 
-Configs map onto these keyword arguments in `landmark1d.experiment`; layers
+Configs map onto these keyword arguments in `landmark1d.runs.common`; layers
 and builders never see config objects.
 """
 

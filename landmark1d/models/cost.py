@@ -33,8 +33,10 @@ class ModelCost:
 
 def count_flops(model, input_shape) -> int:
   """FLOPs of one inference call on a batch of `input_shape`, by the TF profiler."""
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from tensorflow.python.framework import convert_to_constants  # pylint: disable=g-import-not-at-top
+  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf
+  from tensorflow.python.framework import convert_to_constants
+  # pylint: enable=g-import-not-at-top
   spec = tf.TensorSpec(input_shape, tf.float32)
   concrete = tf.function(lambda x: model(x, training=False)).get_concrete_function(spec)
   frozen = convert_to_constants.convert_variables_to_constants_v2(concrete)

@@ -9,9 +9,9 @@ import pytest
 
 from bench import accuracy_synthetic as bench
 from experiments import configs as registry
-from landmark1d import experiment
 from landmark1d.eval import metrics
 from landmark1d.geometry import coordinates
+from landmark1d.runs import evaluate
 
 
 def _argmax_floor_by_rounding(config) -> float:
@@ -22,7 +22,7 @@ def _argmax_floor_by_rounding(config) -> float:
   """
   f, length = config.data.crop_size, config.model.heatmap_length
   errors = []
-  for batch in experiment.eval_batches(config, config.data.eval_splits[0]):
+  for batch in evaluate.eval_batches(config, config.data.eval_splits[0]):
     u = np.clip(np.round(batch["landmarks"].numpy() * length / f), 0,
                 length - 1)
     image = coordinates.crop_to_image(u * f / length, batch["window"], f)
@@ -61,9 +61,9 @@ def test_reduced_run_scores_every_cell_and_seed_and_resumes(
   # The row is the model's own evaluation through the library's evaluate.
   config = bench.resolve("accuracy_det1d_L192_smoke", 1, mini_data_dir, work)
   for decoder in bench.DECODERS:
-    scores = experiment.evaluate(config, bench.run_dir(
+    scores = evaluate.run(config, bench.run_dir(
         work, "accuracy_det1d_L192_smoke", 1), decoder=decoder,
-                                 log=lambda _: None)["test"]["model"]
+                          log=lambda _: None)["test"]["model"]
     assert detector["runs"]["1"][f"nrmse_{decoder}_percent"] == (
         pytest.approx(scores.summary.nrmse, abs=1e-4))
   tracker = results["cells"]["accuracy_trk1d_lambda0.3_smoke"]
@@ -76,7 +76,7 @@ def test_reduced_run_scores_every_cell_and_seed_and_resumes(
   def no_training(*args, **kwargs):
     raise AssertionError("a finished (cell, seed) was trained again")
 
-  monkeypatch.setattr(bench.experiment, "train", no_training)
+  monkeypatch.setattr(bench.train, "run", no_training)
   again = bench.run("reduced", out, work, mini_data_dir)
   assert again["cells"] == results["cells"]
 

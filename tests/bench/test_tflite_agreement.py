@@ -7,7 +7,7 @@ import os
 from bench import tflite_agreement
 from experiments import configs as registry
 from landmark1d import configs
-from landmark1d import experiment
+from landmark1d.runs import train
 
 
 def test_reduced_run_scores_each_precision_and_float32_matches(
@@ -15,7 +15,7 @@ def test_reduced_run_scores_each_precision_and_float32_matches(
   workdir = str(tmp_path / "run")
   config = configs.override(registry.get("synthetic_det1d_smoke"), [
       f"data.data_dir={mini_data_dir}", "data.dataset=synthetic_faces/mini"])
-  experiment.train(config.validate(), workdir, log=lambda _: None)
+  train.run(config.validate(), workdir, log=lambda _: None)
   results = tflite_agreement.run("reduced", str(tmp_path / "out"), workdir)
   written = json.loads((tmp_path / "out" / "tflite_agreement.json")
                        .read_text())

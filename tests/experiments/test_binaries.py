@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 
 from experiments import configs as registry
-from landmark1d import experiment
+from landmark1d.runs import common
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
@@ -142,7 +142,7 @@ def test_multi_worker_strategy_two_processes_agree(mini_data_dir, tmp_path):
   other = _weights(os.path.join(workdir, "tmp_workers", "worker_1"))
   # Batch-norm moving statistics are per worker (local batches); the trained
   # weights must agree.
-  model = experiment.build_detector(registry.get("synthetic_det1d_smoke"))
+  model = common.build_detector(registry.get("synthetic_det1d_smoke"))
   trainable = {f"model/v{i:04d}/.ATTRIBUTES/VARIABLE_VALUE"
                for i, v in enumerate(model.variables) if v.trainable}
   assert trainable <= chief.keys()

@@ -10,7 +10,7 @@ For every config (cheap checks):
   * every train, extra-train and eval split it names exists in its builder;
   * a tracker names a registered detector config of its head and L, and
     refuses to start without that run;
-  * on every eval split, through `experiment.collect` / `experiment.score`
+  * on every eval split, through `evaluate.collect` / `evaluate.score`
     (the evaluate binary's path), the ground truth given as the prediction
     scores 0.00 % NRMSE, AUC 100 % and failure rate 0, and the mean-shape
     baseline scores what a NumPy re-derivation from the raw tfds examples gives
@@ -54,8 +54,11 @@ import tensorflow_datasets as tfds
 import landmark1d_datasets
 from experiments import configs as registry
 from landmark1d import configs as configs_lib
-from landmark1d import experiment
 from landmark1d.geometry import landmark_sets
+from landmark1d.runs import common
+from landmark1d.runs import evaluate
+from landmark1d.runs import export
+from landmark1d.runs import train
 from landmark1d_datasets import _counts
 from landmark1d_datasets import make_dummy_data
 from landmark1d_datasets.talking_face import talking_face_dataset_builder
@@ -174,12 +177,12 @@ def _raw(config, dataset, split, limit):
 def numpy_mean_shape_nrmse(config, split) -> float:
   """The mean-shape baseline's NRMSE (%) re-derived from the raw examples."""
   d, f = config.data, config.data.crop_size
-  train = _raw(config, d.dataset, d.train_splits[0], 500)
+  training = _raw(config, d.dataset, d.train_splits[0], 500)
   crops, _, _ = _image_to_crop(
-      np.stack([e["landmarks"] for e in train]).astype(np.float64),
-      np.stack([e["box"] for e in train]).astype(np.float64), d.context,
+      np.stack([e["landmarks"] for e in training]).astype(np.float64),
+      np.stack([e["box"] for e in training]).astype(np.float64), d.context,
       d.shift, f)
-  visible = np.stack([e["visible"] for e in train])[..., None]
+  visible = np.stack([e["visible"] for e in training])[..., None]
   # The mean training shape: each point averaged where it is annotated.
   mean = (crops * visible).sum(0) / visible.sum(0)
   dataset = d.eval_dataset or d.dataset
@@ -268,17 +271,17 @@ def scores(rehearsal_data_dir):
   def get(config):
     key = _scoring_key(config)
     if key not in cache:
-      mean = experiment.mean_shape_baseline(config)
+      mean = evaluate.mean_shape_baseline(config)
       dataset = config.data.eval_dataset or config.data.dataset
       result = {}
       for split in config.data.eval_splits:
-        collected = experiment.collect(config, split, {
+        collected = evaluate.collect(config, split, {
             "truth": _perfect(config, dataset),
             "mean": lambda b, m=mean: np.broadcast_to(
                 m, (len(b["image"]), *m.shape)).astype(np.float32),
         }, config.eval.max_examples)
-        result[split] = (experiment.score(config, collected["truth"]),
-                         experiment.score(config, collected["mean"]),
+        result[split] = (evaluate.score(config, collected["truth"]),
+                         evaluate.score(config, collected["mean"]),
                          numpy_mean_shape_nrmse(config, split))
       cache[key] = result
     return cache[key]
@@ -293,14 +296,14 @@ def test_config_splits_detector_and_scoring(name, rehearsal_data_dir, scores):
     for part in split.split("+"):
       assert part.split("[")[0] in known, (
           f"{name}: {dataset} has no split {part!r}; it has {sorted(known)}")
-  if experiment.is_tracker(config):
+  if common.is_tracker(config):
     detector = registry.get(config.tracker.detector_config)
-    assert not experiment.is_tracker(detector)
+    assert not common.is_tracker(detector)
     assert (detector.model.head, detector.model.heatmap_length) == (
         config.model.head, config.model.heatmap_length)
-    with pytest.raises(experiment.DetectorRunError,
+    with pytest.raises(common.DetectorRunError,
                        match=config.tracker.detector_config):
-      experiment.check_detector_run(config, "/nonexistent/workdir")
+      common.check_detector_run(config, "/nonexistent/workdir")
   for split, (perfect, mean, numpy_nrmse) in scores(config).items():
     s = perfect.summary
     assert s.nrmse == pytest.approx(0.0, abs=5e-3), (name, split, s)
@@ -320,17 +323,17 @@ def runs(rehearsal_data_dir, tmp_path_factory):
   root = tmp_path_factory.mktemp("rehearsal_runs")
   done = {}
 
-  def train(name):
+  def trained(name):
     if name not in done:
       config = rehearsal_config(name, rehearsal_data_dir)
-      if experiment.is_tracker(config):
-        config.tracker.detector_workdir = train(config.tracker.detector_config
-                                                [:-len("_smoke")])
+      if common.is_tracker(config):
+        config.tracker.detector_workdir = trained(
+            config.tracker.detector_config[:-len("_smoke")])
       workdir = str(root / name)
-      experiment.train(config, workdir, log=lambda s: None)
+      train.run(config, workdir, log=lambda s: None)
       done[name] = workdir
     return done[name]
-  return train
+  return trained
 
 
 def training_run(name: str) -> str:
@@ -354,7 +357,7 @@ def training_run(name: str) -> str:
 
 def export_key(name: str) -> tuple:
   config = registry.get(name)
-  return (config.model.head, experiment.is_tracker(config),
+  return (config.model.head, common.is_tracker(config),
           config.eval.decoder, config.data.landmark_set)
 
 
@@ -370,15 +373,15 @@ def test_group_representative_trains_evaluates_and_exports(
     name, rehearsal_data_dir, runs, tmp_path):
   config = rehearsal_config(name, rehearsal_data_dir)
   run = runs(training_run(name))
-  assert experiment.load_config(run).name == training_run(name) + "_smoke"
+  assert common.load_config(run).name == training_run(name) + "_smoke"
   # As `evaluate --config=<name> --workdir=<dir> [--model_workdir=<run>]`
   # does: this config's splits, subset and decoder scoring the run's model.
   workdir = run if training_run(name) == name else str(tmp_path / name)
   decoder = config.eval.decoder
   with warnings.catch_warnings():
     warnings.simplefilter("ignore", _counts.CountWarning)
-    results = experiment.evaluate(config, workdir, model_workdir=run,
-                                  log=lambda s: None)
+    results = evaluate.run(config, workdir, model_workdir=run,
+                           log=lambda s: None)
   assert sorted(results) == sorted(config.data.eval_splits)
   with open(os.path.join(workdir, "eval", "summary.json"),
             encoding="utf-8") as f:
@@ -392,7 +395,7 @@ def test_group_representative_trains_evaluates_and_exports(
     assert np.isfinite(result["model"].summary.nrmse)
   if EXPORTED[export_key(name)] != name:
     return  # the same serving module is exported by another representative
-  path = experiment.export(config, run, str(tmp_path / "saved_model"))
+  path = export.run(config, run, str(tmp_path / "saved_model"))
   loaded = tf.saved_model.load(path)
   f = config.data.crop_size
   crops = np.random.default_rng(0).integers(0, 256, (2, f, f, 3), np.uint8)
@@ -400,5 +403,5 @@ def test_group_representative_trains_evaluates_and_exports(
   n = landmark_sets.get(config.data.landmark_set).num_points
   assert out["landmarks"].shape == (2, n, 2)
   assert np.all(np.isfinite(out["landmarks"]))
-  if experiment.is_tracker(config):
+  if common.is_tracker(config):
     assert "track_step" in loaded.signatures

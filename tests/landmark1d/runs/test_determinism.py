@@ -5,7 +5,8 @@ import numpy as np
 
 from experiments import configs as registry
 from landmark1d import configs
-from landmark1d import experiment
+from landmark1d.runs import common
+from landmark1d.runs import train
 from landmark1d.train import loop
 
 
@@ -18,8 +19,8 @@ def _config(data_dir):
 
 def _train(data_dir, workdir, log=lambda _: None):
   config = _config(data_dir)
-  experiment.train(config, str(workdir), log=log)
-  model = experiment.restore(config, str(workdir))
+  train.run(config, str(workdir), log=log)
+  model = common.restore(config, str(workdir))
   return [v.numpy() for v in model.variables]
 
 
@@ -33,7 +34,7 @@ def test_two_runs_with_one_seed_give_bit_identical_weights(mini_data_dir,
     np.testing.assert_array_equal(a, b)  # bit for bit, not within tolerance
   # Not vacuous: the runs trained away from their (seeded) initial weights.
   keras.utils.set_random_seed(3)
-  initial = experiment.build_detector(_config(mini_data_dir)).variables
+  initial = common.build_detector(_config(mini_data_dir)).variables
   assert any(not np.array_equal(a, b.numpy())
              for a, b in zip(first, initial) if b.trainable)
   # In-training validation scored the validation split, never the test one.

@@ -1,0 +1,154 @@
+"""The run layer's door to the tfds builders: examples, sources, splits.
+
+The only module of `landmark1d` that imports `landmark1d_datasets` (the
+builders under `datasets/`): the builders import the library's geometry,
+never the other way round, and a test checks the direction. Everything
+here reads encoded examples in the builders' order; crops and batches are
+`landmark1d.data`'s business.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+import landmark1d_datasets
+from landmark1d import configs
+from landmark1d.data import input_pipeline
+
+
+class DatasetError(ValueError):
+  """A dataset or split that cannot be read, with what to do about it."""
+
+
+def prepare(name: str, data_dir: str | None, manual_dir: str | None):
+  """The dataset's tfds builder, built first when needed.
+
+  Raises:
+    DatasetError: unknown dataset, or a dataset that cannot be built.
+  """
+  try:
+    return landmark1d_datasets.prepare(name, data_dir, manual_dir)
+  except ValueError as e:
+    raise DatasetError(f"dataset {name!r}: {e}") from e
+  except Exception as e:  # tfds raises many kinds; keep its message.
+    raise DatasetError(
+        f"dataset {name!r} is not built in data_dir={data_dir!r} and could "
+        f"not be built (manual_dir={manual_dir!r}): {type(e).__name__}: {e}"
+    ) from e
+
+
+def read(builder, name: str, split: str) -> tf.data.Dataset:
+  """A split string's examples (images still encoded), its names checked.
+
+  Raises:
+    DatasetError: naming the split the builder does not have.
+  """
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  known = set(builder.info.splits.keys())
+  for part in split.split("+"):
+    if part.split("[")[0] not in known:
+      raise DatasetError(f"dataset {name!r} has no split {part!r}; its splits "
+                         f"are {sorted(known)}")
+  return builder.as_dataset(split=split, shuffle_files=False,
+                            decoders={"image": tfds.decode.SkipDecoding()})
+
+
+def records(name: str, split: str, *, data_dir: str | None,
+            manual_dir: str | None = None) -> tf.data.Dataset:
+  """Examples of one split, images still encoded, in the builder's order.
+
+  Builds the dataset first when needed (the synthetic set builds itself; real
+  sets need `manual_dir`).
+
+  Raises:
+    DatasetError: unknown dataset or split, or a dataset that cannot be built.
+  """
+  return read(prepare(name, data_dir, manual_dir), name, split)
+
+
+def absolute_ranges(builder, name: str, split: str):
+  """`[(split, start, stop)]`: the example ranges a split string selects."""
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  read(builder, name, split)  # checks the split names
+  infos = builder.info.splits
+  ranges = []
+  for part in tfds.core.ReadInstruction.from_spec(split).to_absolute(infos):
+    n = infos[part.splitname].num_examples
+    ranges.append((part.splitname, part.from_ or 0,
+                   n if part.to is None else part.to))
+  return ranges
+
+
+def video_ranges(builder, name: str, split: str, start: int, stop: int):
+  """`[(start, stop)]` of each video within examples [start, stop) of a split.
+
+  Reads the split's video ids once (the builders write frames in video order).
+  """
+  ids = read(builder, name, f"{split}[{start}:{stop}]").map(
+      lambda e: e["video_id"]).batch(4096)
+  ids = np.concatenate([list(batch) for batch in ids.as_numpy_iterator()])
+  try:
+    runs = input_pipeline.video_ranges(ids)
+  except ValueError as e:
+    raise DatasetError(f"dataset {name!r}, split {split!r}: {e}") from e
+  return [(start + a, start + b) for a, b in runs]
+
+
+def training_sources(data: configs.DataConfig):
+  """What training samples from: one source per video, one per image split.
+
+  A video split is cut into one source per video, so that batches mix videos
+  (its frames are stored in order: a shuffle buffer over the ordered stream
+  held one or two videos per batch); `extra_train_datasets` become further
+  sources. Sampling each source with a weight equal to its size draws every
+  training example with equal probability, i.e. from the union of the
+  sources (Sec. 5.1: 300-VW train + 300-W train), interleaved rather than
+  concatenated.
+
+  Returns:
+    `(sources, sizes)`: datasets of examples in their stored order, and their
+    numbers of examples. Sources from several datasets keep the keys they
+    share.
+  """
+  named = [(data.dataset, s) for s in data.train_splits]
+  named += [tuple(s.split(":")) for s in data.extra_train_datasets]
+  sources, sizes = [], []
+  for name, split in named:
+    source = prepare(name, data.data_dir, data.manual_dir)
+    for base, start, stop in absolute_ranges(source, name, split):
+      ranges = (video_ranges(source, name, base, start, stop)
+                if is_video(source) else [(start, stop)])
+      for a, b in ranges:
+        sources.append(read(source, name, f"{base}[{a}:{b}]"))
+        sizes.append(b - a)
+  if len({name for name, _ in named}) > 1:
+    keys = ("image", "landmarks", "visible", "box", "image_id")
+    sources = [s.map(lambda e: {k: e[k] for k in keys}) for s in sources]
+  return sources, sizes
+
+
+def check_eval_splits(data: configs.DataConfig):
+  """Raises DatasetError unless every eval split is in the built eval set.
+
+  Called before training, so a missing split stops a run at once rather
+  than after it trained (evaluation reads them only at the end).
+  """
+  name = data.eval_dataset or data.dataset
+  for split in data.eval_splits:
+    try:
+      records(name, split, data_dir=data.data_dir, manual_dir=data.manual_dir)
+    except DatasetError as e:
+      raise DatasetError(f"data.eval_splits: {e}. Fix the download, or "
+                         "evaluate other splits with --set=data.eval_splits="
+                         "...") from e
+
+
+def markup(name: str) -> str:
+  """The `landmark_sets` scheme of dataset `name`'s ground truth."""
+  return landmark1d_datasets.landmark_set(name)
+
+
+def is_video(builder) -> bool:
+  """Whether a builder's examples are video frames (stored in video order)."""
+  return "video_id" in builder.info.features

@@ -1,0 +1,83 @@
+"""A run's config file and the tracker's detector-run check."""
+
+import pytest
+import tensorflow as tf
+
+from experiments import configs as registry
+from landmark1d import configs
+from landmark1d.runs import common
+from landmark1d.runs import train
+
+
+def test_workdir_config_round_trips(tmp_path):
+  config = registry.get("synthetic_det1d")
+  common.write_config(config, str(tmp_path))
+  assert common.load_config(str(tmp_path)) == config
+
+
+def test_missing_workdir_config_names_the_file(tmp_path):
+  with pytest.raises(FileNotFoundError, match="config.json"):
+    common.load_config(str(tmp_path / "nowhere"))
+
+
+def _detector_run(path, name, steps_done, **overrides):
+  """A fake detector workdir: its config.json and a checkpoint at a step."""
+  config = configs.override(registry.get(name), [
+      f"{k.replace('__', '.')}={v}" for k, v in overrides.items()])
+  common.write_config(config, str(path))
+  if steps_done:
+    step = tf.Variable(steps_done, dtype=tf.int64)
+    tf.train.CheckpointManager(tf.train.Checkpoint(step=step),
+                               str(path / "checkpoints"), 3).save(
+                                   checkpoint_number=steps_done)
+  return str(path)
+
+
+def _tracker(**overrides):
+  return configs.override(registry.get("synthetic_trk1d_smoke"), [
+      f"tracker.{k}={v}" for k, v in overrides.items()])
+
+
+def test_tracker_without_its_detector_run_names_the_command(tmp_path):
+  workdir = tmp_path / "runs" / "trk"
+  with pytest.raises(common.DetectorRunError) as error:
+    train.run(_tracker(), str(workdir))
+  message = str(error.value)
+  expected = str(tmp_path / "runs" / "synthetic_det1d_smoke")
+  assert ("python -m experiments.train_detector --config="
+          f"synthetic_det1d_smoke --workdir={expected}") in message
+  assert f"--set=tracker.detector_workdir={expected}" in message
+  assert "tracker.from_scratch=true" in message
+  assert not workdir.exists()  # failed before writing anything
+
+
+@pytest.mark.parametrize("name, steps_done, overrides, message", [
+    ("synthetic_det1d_smoke", 2, {}, r"unfinished \(step 2 of 4"),
+    ("synthetic_det1d_smoke", 0, {}, r"unfinished \(step 0 of 4"),
+    ("synthetic_det1d_L192_smoke", 4, {},
+     "trained from config 'synthetic_det1d_L192_smoke', not "
+     "'synthetic_det1d_smoke'"),
+    ("synthetic_det1d_smoke", 4, {"model__heatmap_length": 32},
+     "its heatmap_length is 32, the tracker's 64"),
+    ("synthetic_det1d_smoke", 4, {"model__head": "2d"},
+     "its head is '2d', the tracker's '1d'"),
+    ("synthetic_trk1d_smoke", 4, {"tracker__from_scratch": "true"},
+     "it is a tracker run"),
+])
+def test_tracker_refuses_a_wrong_or_unfinished_detector_run(
+    tmp_path, name, steps_done, overrides, message):
+  run = _detector_run(tmp_path / "det", name, steps_done, **overrides)
+  with pytest.raises(common.DetectorRunError, match=message):
+    common.check_detector_run(_tracker(detector_workdir=run),
+                              str(tmp_path / "trk"))
+
+
+def test_tracker_accepts_a_finished_run_or_from_scratch(tmp_path):
+  run = _detector_run(tmp_path / "det", "synthetic_det1d_smoke", 4)
+  common.check_detector_run(_tracker(detector_workdir=run), "trk")
+  common.check_detector_run(_tracker(from_scratch="true"), "trk")
+  with pytest.raises(common.DetectorRunError, match="no config.json"):
+    common.check_detector_run(
+        _tracker(detector_workdir=str(tmp_path / "none")), "trk")
+  with pytest.raises(ValueError, match="contradict"):
+    _tracker(detector_workdir=run, from_scratch="true")
