@@ -52,10 +52,10 @@ import tensorflow as tf
 from bench import cli
 from bench import seed_statistics as stats
 from experiments import configs as registry
-from landmark1d import configs
 from landmark1d.data import input_pipeline
 from landmark1d.runs import common
 from landmark1d.runs import evaluate
+from landmark1d.runs import schema
 from landmark1d.runs import train
 
 NAME = "accuracy_synthetic"
@@ -92,7 +92,7 @@ def detector_cell(tracker_cell: str) -> str:
 
 
 def resolve(cell: str, seed: int, data_dir: str,
-            workdir: str) -> configs.ExperimentConfig:
+            workdir: str) -> schema.ExperimentConfig:
   """The cell's config for `seed` (a tracker's detector run under `workdir`)."""
   config = registry.get(cell)
   settings = [f"data.data_dir={os.path.abspath(data_dir)}",
@@ -106,14 +106,14 @@ def resolve(cell: str, seed: int, data_dir: str,
   if tracker:
     settings.append("tracker.detector_workdir=" + os.path.abspath(
         run_dir(workdir, detector_cell(cell), seed)))
-  return configs.override(config, settings).validate()
+  return schema.override(config, settings).validate()
 
 
 def run_dir(workdir: str, cell: str, seed: int) -> str:
   return os.path.join(workdir, cell, f"seed{seed}")
 
 
-def cell_settings(config: configs.ExperimentConfig) -> dict:
+def cell_settings(config: schema.ExperimentConfig) -> dict:
   """What makes two runs of a cell the same but for the seed.
 
   All config fields but the name, text, seed and the places of the data and
@@ -129,20 +129,18 @@ def cell_settings(config: configs.ExperimentConfig) -> dict:
 def _check_same(stored: dict, wanted: dict, where: str):
   """ValueError naming every field where `stored` differs from `wanted`.
 
-  A field missing from `stored` was added to the config schema after the run
-  was recorded: the run had its default value.
+  `stored` may be in an earlier layout of the config's JSON form, or lack
+  fields added to the schema after the run was recorded (the run had their
+  defaults): `schema.ExperimentConfig.from_dict` reads both, as it reads a
+  workdir's config.json.
   """
-  defaults = cell_settings(configs.ExperimentConfig())
-
-  def recorded(section, field):
-    return stored.get(section, {}).get(field, defaults[section][field])
-
-  differ = sorted(
-      f"{section}.{field}: recorded {recorded(section, field)!r}, "
-      f"config {value!r}" for section in wanted
-      if isinstance(wanted[section], dict)
-      for field, value in wanted[section].items()
-      if recorded(section, field) != value)
+  try:
+    recorded = cell_settings(schema.ExperimentConfig.from_dict(stored))
+  except ValueError as e:
+    raise ValueError(f"{where}: the recorded settings do not read as a "
+                     f"config: {e}") from None
+  differ = [f"{path}: recorded {old!r}, config {new!r}"
+            for path, old, new in schema.differences(recorded, wanted)]
   if differ:
     raise ValueError(f"{where} was trained with other settings ("
                      f"{'; '.join(differ)}); train it elsewhere (another "
@@ -157,7 +155,7 @@ def _finished(workdir: str, steps: int) -> bool:
     return json.load(f)["step"] >= steps
 
 
-def _train(config: configs.ExperimentConfig, workdir: str) -> dict:
+def _train(config: schema.ExperimentConfig, workdir: str) -> dict:
   """Trains (or finishes) one run; returns its timing and load average."""
   if os.path.exists(os.path.join(workdir, "config.json")):
     stored = cell_settings(common.load_config(workdir))
@@ -224,7 +222,7 @@ def _nrmse(config, collected: dict) -> dict:
           for name, predictions in collected.items()}
 
 
-def cell_references(config: configs.ExperimentConfig) -> dict:
+def cell_references(config: schema.ExperimentConfig) -> dict:
   """Seed-independent numbers of a cell on its test split (percent)."""
   mean = evaluate.mean_shape_baseline(config)
   split = config.data.eval_splits[0]
@@ -260,14 +258,14 @@ def _trained_row(config, workdir: str) -> dict:
           "validation_curve": validation_curve(workdir)}
 
 
-def run_detector(config: configs.ExperimentConfig, workdir: str) -> dict:
+def run_detector(config: schema.ExperimentConfig, workdir: str) -> dict:
   """Trains, then scores one detector run with every decoder."""
   row = _trained_row(config, workdir)
   return {**row, **_detector_scores(config, workdir)}
 
 
-def run_tracker(config: configs.ExperimentConfig, workdir: str,
-                detector: configs.ExperimentConfig) -> dict:
+def run_tracker(config: schema.ExperimentConfig, workdir: str,
+                detector: schema.ExperimentConfig) -> dict:
   """Trains one tracker from its detector run (trained first if missing).
 
   The row also holds the detector alone on the same test frames.
@@ -284,7 +282,7 @@ def run_tracker(config: configs.ExperimentConfig, workdir: str,
     row[f"nrmse_{decoder}_percent"] = round(scores["model"].summary.nrmse, 4)
     if decoder == "argmax":
       row["jitter_percent"] = round(scores["model"].jitter, 4)
-  on_frames = configs.override(detector, [
+  on_frames = schema.override(detector, [
       f"data.dataset={config.data.dataset}"]).validate()
   row["detector"] = {"cell": detector.name, "test_split": split,
                      **_detector_scores(on_frames, detector_dir)}
@@ -300,7 +298,7 @@ def _run_seed(cell, seed, data_dir, workdir) -> dict:
   return run_detector(config, where)
 
 
-def _describe(config: configs.ExperimentConfig) -> dict:
+def _describe(config: schema.ExperimentConfig) -> dict:
   m, tracker = config.model, common.is_tracker(config)
   return {"head": m.head, "L": m.heatmap_length, "F": config.data.crop_size,
           "L_over_F": m.heatmap_length / config.data.crop_size,
@@ -410,6 +408,7 @@ def run(mode: str, out: str, workdir: str, data_dir: str,
           **_describe(config), **cell_references(config),
           "settings": wanted, "runs": {}}
     _check_same(entry["settings"], wanted, f"cell {cell} in {out}")
+    entry["settings"] = wanted  # written back in the current layout
     for seed in SEEDS[mode]:
       if str(seed) in entry["runs"]:
         continue  # finished: never trained again

@@ -3,8 +3,8 @@
 from absl import flags
 
 from experiments import configs as registry
-from landmark1d import configs
 from landmark1d.runs import common
+from landmark1d.runs import schema
 
 CONFIG = flags.DEFINE_string("config", None, "Named experiment config "
                              "(python -m experiments.list_configs).")
@@ -19,7 +19,7 @@ MANUAL_DIR = flags.DEFINE_string("manual_dir", None, "Manually downloaded "
                                  "files of a real dataset.")
 
 
-def resolve_config(from_workdir: bool = False) -> configs.ExperimentConfig:
+def resolve_config(from_workdir: bool = False) -> schema.ExperimentConfig:
   """The config named by --config (or the workdir's), with --set overrides.
 
   Args:
@@ -32,8 +32,8 @@ def resolve_config(from_workdir: bool = False) -> configs.ExperimentConfig:
   else:
     raise flags.ValidationError("--config is required (python -m "
                                 "experiments.list_configs lists them)")
-  return configs.override(config, list(OVERRIDES.value)
-                          + _data_overrides()).validate()
+  return schema.override(config, list(OVERRIDES.value)
+                         + _data_overrides()).validate()
 
 
 def _data_overrides() -> list[str]:
@@ -45,7 +45,7 @@ def _data_overrides() -> list[str]:
   return overrides
 
 
-def resolve_named(name: str) -> configs.ExperimentConfig:
+def resolve_named(name: str) -> schema.ExperimentConfig:
   """Another named config with this run's --data_dir / --manual_dir (not its
   --set overrides), e.g. a tracker's detector."""
-  return configs.override(registry.get(name), _data_overrides()).validate()
+  return schema.override(registry.get(name), _data_overrides()).validate()

@@ -17,10 +17,10 @@ from absl import logging
 from absl import flags
 
 from experiments import configs as registry
-from landmark1d import configs
 from landmark1d.runs import common
 from landmark1d.runs import evaluate
 from landmark1d.runs import export
+from landmark1d.runs import schema
 from landmark1d.runs import train
 
 _WORKDIR = flags.DEFINE_string("workdir", "runs/quickstart", "Run directory.")
@@ -34,7 +34,7 @@ def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)  # tfds is chatty at INFO
   workdir = _WORKDIR.value
-  config = configs.override(registry.get(_CONFIG.value), [
+  config = schema.override(registry.get(_CONFIG.value), [
       f"data.data_dir={os.path.abspath(_DATA_DIR.value)}",
       f"train.steps={_STEPS.value}"]).validate()
   print(f"== train {config.name} ({config.description}) for "

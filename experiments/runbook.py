@@ -5,7 +5,7 @@
 (Sec. 5.1), the detectors, the detectors the trackers start from, the
 trackers, the rows that share another row's training (scored from its run)
 and collecting the table. Rows whose configs train the same weights
-(`configs.training_settings`) train once, under the name of the first of them
+(`schema.training_settings`) train once, under the name of the first of them
 in `tables.ORDER` (Tables 3 and 4's "Ours" rows first), whichever table is
 asked for, so plans of different tables share their runs.
 """
@@ -16,7 +16,7 @@ import json
 
 from experiments import configs as registry
 from experiments import tables as tables_lib
-from landmark1d import configs as configs_lib
+from landmark1d.runs import schema
 
 DATA_DIR = "$TFDS_DIR"
 MANUAL_DIRS = {"ibug_300w": "$MANUAL_300W", "aflw19": "$MANUAL_AFLW",
@@ -53,7 +53,7 @@ def canonical_runs() -> dict:
   for name in registry.names():
     if name.endswith("_smoke"):
       continue
-    key = json.dumps(configs_lib.training_settings(registry.get(name)),
+    key = json.dumps(schema.training_settings(registry.get(name)),
                      sort_keys=True)
     groups.setdefault(key, []).append(name)
   out = {}
@@ -75,7 +75,7 @@ def _command(binary: str, *flags: str) -> str:
   return "\n".join(lines + [line])
 
 
-def _datasets(config: configs_lib.ExperimentConfig) -> list:
+def _datasets(config: schema.ExperimentConfig) -> list:
   data = config.data
   names = [data.dataset, *(s.split(":")[0] for s in data.extra_train_datasets)]
   names += [data.eval_dataset] if data.eval_dataset else []

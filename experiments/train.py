@@ -21,10 +21,10 @@ from absl import logging
 from absl import flags
 
 from experiments import flags_common
-from landmark1d import configs
 from landmark1d.runs import common
 from landmark1d.runs import cross_validation
 from landmark1d.runs import evaluate
+from landmark1d.runs import schema
 from landmark1d.runs import train
 from landmark1d.train import loop
 
@@ -68,7 +68,7 @@ def main_for(kind: str):
 
 def run(config):
   if _DETERMINISTIC.value:
-    config = configs.override(config, ["train.deterministic=true"])
+    config = schema.override(config, ["train.deterministic=true"])
   kwargs = dict(strategy=_STRATEGY.value, cpu_replicas=_CPU_REPLICAS.value,
                 mixed_precision=_MIXED.value, jit_compile=_JIT.value)
   workdir = flags_common.WORKDIR.value

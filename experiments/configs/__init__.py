@@ -1,14 +1,14 @@
 """Named experiment configs, one module per paper experiment.
 
 Each module defines `CONFIGS`, a mapping from experiment name to a function
-returning a fresh `landmark1d.configs.ExperimentConfig`. `get(name)` finds a
+returning a fresh `landmark1d.runs.schema.ExperimentConfig`. `get(name)` finds a
 name in any module here; `names()` lists them all.
 """
 
 import importlib
 import pkgutil
 
-from landmark1d import configs as configs_lib
+from landmark1d.runs import schema
 
 
 def _modules():
@@ -32,7 +32,7 @@ def names() -> list:
   return sorted(registry())
 
 
-def get(name: str) -> configs_lib.ExperimentConfig:
+def get(name: str) -> schema.ExperimentConfig:
   """A validated copy of the named experiment's config."""
   factories = registry()
   if name not in factories:

@@ -17,11 +17,10 @@ import os
 import keras
 import tensorflow as tf
 
-from landmark1d import configs
 from landmark1d import models
-from landmark1d.data import augment as augment_lib
 from landmark1d.geometry import heatmaps
 from landmark1d.geometry import landmark_sets
+from landmark1d.runs import schema
 from landmark1d.train import loop
 
 
@@ -29,20 +28,12 @@ class DetectorRunError(ValueError):
   """A tracker's detector run is missing, unfinished or of another config."""
 
 
-def augment_params(data: configs.DataConfig):
-  """The config's augmentation as `AugmentParams`, or None when it is off."""
-  if not data.augment:
-    return None
-  return augment_lib.AugmentParams(
-      rotation=data.rotation, scale=data.scale, translate=data.translate,
-      flip=data.flip, color=data.color, occlusion=data.occlusion)
-
-
-def is_tracker(config: configs.ExperimentConfig) -> bool:
+def is_tracker(config: schema.ExperimentConfig) -> bool:
+  """Whether the config trains / evaluates a tracker (else a detector)."""
   return config.tracker.enabled
 
 
-def build_detector(config: configs.ExperimentConfig) -> keras.Model:
+def build_detector(config: schema.ExperimentConfig) -> keras.Model:
   m = config.model
   return models.build_detector(
       m.head, num_landmarks=landmark_sets.get(
@@ -53,7 +44,7 @@ def build_detector(config: configs.ExperimentConfig) -> keras.Model:
       attention_dims=m.attention_dims)
 
 
-def build_model(config: configs.ExperimentConfig,
+def build_model(config: schema.ExperimentConfig,
                 load_detector: bool = True) -> keras.Model:
   """The detector, or the tracker around it (its detector restored from
   `tracker.detector_workdir` when set and `load_detector`)."""
@@ -76,7 +67,7 @@ def latest_step(workdir: str) -> int | None:
   return None if latest is None else int(latest.rsplit("-", 1)[1])
 
 
-def check_detector_run(config: configs.ExperimentConfig, workdir: str):
+def check_detector_run(config: schema.ExperimentConfig, workdir: str):
   """Raises unless a tracker can start from its detector run.
 
   A tracker starts from a finished run of `tracker.detector_config` in
@@ -137,47 +128,44 @@ def check_detector_run(config: configs.ExperimentConfig, workdir: str):
                            f"cannot be used: {'; '.join(problems)}. {fix}")
 
 
-def restore(config: configs.ExperimentConfig, workdir: str) -> keras.Model:
+def restore(config: schema.ExperimentConfig, workdir: str) -> keras.Model:
   """The model of a trained workdir, weights from its latest checkpoint."""
   model = build_model(config, load_detector=False)
   loop.restore_model(model, workdir)
   return model
 
 
-def decode(outputs: dict, config: configs.ExperimentConfig, decoder: str,
+def decode(outputs: dict, config: schema.ExperimentConfig, decoder: str,
            stacked: bool):
   """Crop-pixel landmarks and confidence from model outputs, by the config."""
   return heatmaps.decode_outputs(outputs, config.data.crop_size, decoder,
                                  config.model.sigma, stacked)
 
 
-def write_config(config: configs.ExperimentConfig, workdir: str):
+def write_config(config: schema.ExperimentConfig, workdir: str):
   """Writes `<workdir>/config.json`, the config `load_config` reads back."""
   os.makedirs(workdir, exist_ok=True)
   with open(os.path.join(workdir, "config.json"), "w", encoding="utf-8") as f:
     f.write(config.to_json())
 
 
-def load_config(workdir: str) -> configs.ExperimentConfig:
+def load_config(workdir: str) -> schema.ExperimentConfig:
   """The config a workdir was trained with."""
   path = os.path.join(workdir, "config.json")
   if not os.path.exists(path):
     raise FileNotFoundError(f"{path} not found: is {workdir!r} a workdir "
                             "written by experiments/train_*.py?")
   with open(path, encoding="utf-8") as f:
-    return configs.ExperimentConfig.from_dict(json.load(f)).validate()
+    return schema.ExperimentConfig.from_dict(json.load(f)).validate()
 
 
-def check_same_training(config: configs.ExperimentConfig, workdir: str):
+def check_same_training(config: schema.ExperimentConfig, workdir: str):
   """Raises ValueError unless `workdir` was trained with `config`'s settings
-  (`configs.training_settings`), naming the fields that differ."""
-  trained = configs.training_settings(load_config(workdir))
-  wanted = configs.training_settings(config)
-  differ = sorted(
-      f"{section}.{field}: {trained[section].get(field)!r} there, "
-      f"{value!r} in {config.name}" for section, values in wanted.items()
-      if isinstance(values, dict) for field, value in values.items()
-      if trained[section].get(field) != value)
+  (`schema.training_settings`), naming the fields that differ."""
+  differ = [f"{path}: {there!r} there, {here!r} in {config.name}"
+            for path, there, here in schema.differences(
+                schema.training_settings(load_config(workdir)),
+                schema.training_settings(config))]
   if differ:
     raise ValueError(f"{workdir} was trained with other settings than "
                      f"{config.name!r}: {'; '.join(differ)}")

@@ -14,10 +14,10 @@ from typing import Callable
 
 import numpy as np
 
-from landmark1d import configs
 from landmark1d.runs import common
 from landmark1d.runs import datasets
 from landmark1d.runs import evaluate
+from landmark1d.runs import schema
 from landmark1d.runs import train
 from landmark1d.train import loop
 
@@ -36,7 +36,7 @@ def fold_splits(split: str, fold: int, folds: int) -> tuple[str, str]:
   return "+".join(parts), f"{split}[{lo}%:{hi}%]"
 
 
-def cv_folds(data: configs.DataConfig, folds: int) -> list[tuple[str, str]]:
+def cv_folds(data: schema.DataConfig, folds: int) -> list[tuple[str, str]]:
   """(train, held-out) split strings of each fold of `data.train_splits[0]`.
 
   Image sets fold by percent of examples (`fold_splits`); video sets by whole
@@ -64,8 +64,8 @@ def cv_folds(data: configs.DataConfig, folds: int) -> list[tuple[str, str]]:
   return out
 
 
-def _on_fold(config: configs.ExperimentConfig, train_split: str,
-             held_out: str) -> configs.ExperimentConfig:
+def _on_fold(config: schema.ExperimentConfig, train_split: str,
+             held_out: str) -> schema.ExperimentConfig:
   config = copy.deepcopy(config)
   config.data = dataclasses.replace(
       config.data, train_splits=(train_split,), eval_splits=(held_out,),
@@ -73,9 +73,9 @@ def _on_fold(config: configs.ExperimentConfig, train_split: str,
   return config
 
 
-def run(config: configs.ExperimentConfig, workdir: str, *, parameter: str,
+def run(config: schema.ExperimentConfig, workdir: str, *, parameter: str,
         values, folds: int = 10,
-        detector: configs.ExperimentConfig | None = None,
+        detector: schema.ExperimentConfig | None = None,
         log: Callable[[str], None] = print, **train_kwargs) -> dict:
   """k-fold cross-validation on the training split; returns the best value.
 

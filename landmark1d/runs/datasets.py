@@ -13,8 +13,8 @@ import numpy as np
 import tensorflow as tf
 
 import landmark1d_datasets
-from landmark1d import configs
 from landmark1d.data import input_pipeline
+from landmark1d.runs import schema
 
 
 class DatasetError(ValueError):
@@ -95,7 +95,7 @@ def video_ranges(builder, name: str, split: str, start: int, stop: int):
   return [(start + a, start + b) for a, b in runs]
 
 
-def training_sources(data: configs.DataConfig):
+def training_sources(data: schema.DataConfig):
   """What training samples from: one source per video, one per image split.
 
   A video split is cut into one source per video, so that batches mix videos
@@ -128,7 +128,7 @@ def training_sources(data: configs.DataConfig):
   return sources, sizes
 
 
-def check_eval_splits(data: configs.DataConfig):
+def check_eval_splits(data: schema.DataConfig):
   """Raises DatasetError unless every eval split is in the built eval set.
 
   Called before training, so a missing split stops a run at once rather

@@ -15,7 +15,6 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
-from landmark1d import configs
 from landmark1d import models
 from landmark1d.data import input_pipeline
 from landmark1d.eval import reporting
@@ -23,10 +22,11 @@ from landmark1d.eval import scoring
 from landmark1d.geometry import coordinates
 from landmark1d.runs import common
 from landmark1d.runs import datasets
+from landmark1d.runs import schema
 from landmark1d.train import loop
 
 
-def eval_batches(config: configs.ExperimentConfig, split: str,
+def eval_batches(config: schema.ExperimentConfig, split: str,
                  max_examples: int = 0, dataset: str | None = None,
                  box_template: np.ndarray | None = None):
   """Deterministic evaluation batches of a split (default: the eval dataset).
@@ -92,13 +92,13 @@ def collect(config, split, predictors: dict, max_examples=0,
           for name, p in parts.items()}
 
 
-def eval_landmark_set(config: configs.ExperimentConfig) -> str:
+def eval_landmark_set(config: schema.ExperimentConfig) -> str:
   """The scheme of the eval dataset's ground truth (Talking Face: its own)."""
   data = config.data
   return datasets.markup(data.eval_dataset or data.dataset)
 
 
-def score(config: configs.ExperimentConfig,
+def score(config: schema.ExperimentConfig,
           predictions: scoring.Predictions) -> scoring.SplitScores:
   """Scores predictions with the config's landmark set, normalisation,
   subset and thresholds, against the eval dataset's own markup."""
@@ -153,7 +153,7 @@ def mean_shape_baseline(config, max_examples: int = 500) -> np.ndarray:
       np.concatenate([b["visible"].numpy() for b in batches]))
 
 
-def run(config: configs.ExperimentConfig, workdir: str, *,
+def run(config: schema.ExperimentConfig, workdir: str, *,
         decoder: str | None = None, splits=None, model=None,
         model_workdir: str | None = None,
         log: Callable[[str], None] = print) -> dict:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from landmark1d import configs
 from landmark1d import models
 from landmark1d.runs import common
+from landmark1d.runs import schema
 from landmark1d.serving import export as saved_model
 
 
-def run(config: configs.ExperimentConfig, workdir: str, path: str, *,
+def run(config: schema.ExperimentConfig, workdir: str, path: str, *,
         decoder: str | None = None, model=None) -> str:
   """Writes the workdir's model as a SavedModel with serving signatures."""
   model = model or common.restore(config, workdir)

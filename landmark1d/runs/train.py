@@ -15,12 +15,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from landmark1d import configs
 from landmark1d.data import input_pipeline
 from landmark1d.eval import metrics
 from landmark1d.runs import common
 from landmark1d.runs import datasets
 from landmark1d.runs import evaluate
+from landmark1d.runs import schema
 from landmark1d.serving import drawing
 from landmark1d.train import loop
 from landmark1d.train import losses
@@ -82,7 +82,7 @@ def _summary_hook(config, model, workdir, log):
   return hook
 
 
-def examples_per_batch(config: configs.ExperimentConfig) -> int:
+def examples_per_batch(config: schema.ExperimentConfig) -> int:
   """Images per training batch, or clips: a tracker's batch_size counts
   frames (the paper's "10 facial images or frames"), the loss counts clips."""
   if common.is_tracker(config):
@@ -90,7 +90,7 @@ def examples_per_batch(config: configs.ExperimentConfig) -> int:
   return config.train.batch_size
 
 
-def training_stream(config: configs.ExperimentConfig, first_step: int = 0,
+def training_stream(config: schema.ExperimentConfig, first_step: int = 0,
                     input_context: tf.distribute.InputContext | None = None,
                     sources=None) -> tf.data.Dataset:
   """The config's resumable training batches from step `first_step`.
@@ -112,13 +112,13 @@ def training_stream(config: configs.ExperimentConfig, first_step: int = 0,
       sources, weights=sizes, landmark_set=data.landmark_set,
       crop_size=data.crop_size, heatmap_length=m.heatmap_length,
       sigma=m.sigma, target=m.head, batch_size=examples,
-      augment=common.augment_params(data), context=data.context,
+      augment=data.augment, context=data.context,
       shift=data.shift, seed=t.seed, first_example=first_step * examples,
       shuffle_buffer=data.shuffle_buffer, input_context=input_context,
       clip_length=data.clip_length if common.is_tracker(config) else 0)
 
 
-def run(config: configs.ExperimentConfig, workdir: str, *,
+def run(config: schema.ExperimentConfig, workdir: str, *,
         strategy: str = "default", cpu_replicas: int = 0,
         mixed_precision: bool = False, jit_compile: bool = False,
         log: Callable[[str], None] = print) -> loop.TrainResult:

@@ -156,3 +156,35 @@ def test_the_gamma_sweep_point_0_3_is_the_largest_l_cell():
   assert dataclasses.replace(gamma0.model, coattention_gamma=0.3) == (
       config.model)
   assert os.path.basename(bench.run_dir("/r", "c", 1)) == "seed1"
+
+
+# Settings recorded in the config layout before the library moved into wings
+# (testdata/README.md), and the committed results once the benchmark has
+# committed them: a resumed benchmark reads both through the config loader.
+RECORDED = [os.path.join(os.path.dirname(__file__), "testdata",
+                         "accuracy_synthetic_layout1.json")] + [
+    path for path in [os.path.join(os.path.dirname(__file__), "..", "..",
+                                   "docs", "bench", "accuracy_synthetic.json")]
+    if os.path.exists(path)]
+
+
+@pytest.mark.parametrize("path", RECORDED, ids=os.path.basename)
+def test_recorded_cells_resume_under_the_current_config_layout(path):
+  with open(path, encoding="utf-8") as f:
+    cells = json.load(f)["cells"]
+  assert cells
+  for name, cell in cells.items():
+    wanted = bench.cell_settings(bench.resolve(name, 0, "/data", "/runs"))
+    bench._check_same(cell["settings"], wanted, name)  # no difference
+  # Through the upgrade, a recorded range that differs is still caught.
+  name, cell = next(iter(cells.items()))
+  stored = json.loads(json.dumps(cell["settings"]))
+  layout1 = "rotation" in stored["data"]
+  if layout1:
+    stored["data"]["rotation"] = 10.0
+  else:
+    stored["data"]["augment"]["rotation"] = 10.0
+  wanted = bench.cell_settings(bench.resolve(name, 0, "/data", "/runs"))
+  with pytest.raises(ValueError, match=r"data.augment.rotation: recorded "
+                     r"10.0, config 30.0"):
+    bench._check_same(stored, wanted, name)

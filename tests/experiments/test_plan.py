@@ -13,7 +13,7 @@ import landmark1d_datasets
 from experiments import configs as registry
 from experiments import runbook
 from experiments import tables
-from landmark1d import configs
+from landmark1d.runs import schema
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
@@ -76,7 +76,7 @@ def test_every_planned_command_names_a_binary_flag_and_config(table):
     if "config" not in flags:
       continue
     name = flags["config"][0]
-    config = configs.override(registry.get(name), flags.get("set", []))
+    config = schema.override(registry.get(name), flags.get("set", []))
     workdir = flags["workdir"][0]
     if binary in TRAINERS:
       assert config.tracker.enabled == (binary == "train_tracker"), name
@@ -88,8 +88,8 @@ def test_every_planned_command_names_a_binary_flag_and_config(table):
             config.tracker.detector_config)
     else:  # evaluate: a row scored from a run with the same training
       source = trained[flags["model_workdir"][0]]
-      assert configs.training_settings(registry.get(source)) == (
-          configs.training_settings(config)), (name, source)
+      assert schema.training_settings(registry.get(source)) == (
+          schema.training_settings(config)), (name, source)
       trained[workdir] = name
     assert os.path.basename(workdir) == name
   cells = {c for t in tables.get(table) for c in t.configs()}
@@ -108,7 +108,7 @@ def test_plan_trains_each_weight_once_and_table_runs_agree():
                if a[2].removeprefix("experiments.") in TRAINERS
                and "cross_validate" not in _flags(a)]
   assert len(trainings) == len(set(trainings))
-  settings = [json.dumps(configs.training_settings(registry.get(
+  settings = [json.dumps(schema.training_settings(registry.get(
       os.path.basename(w))), sort_keys=True) for w in trainings]
   assert len(settings) == len(set(settings))
   for key in tables.TABLES:  # a single table's plan uses the same runs

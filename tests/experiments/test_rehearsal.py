@@ -53,11 +53,11 @@ import tensorflow_datasets as tfds
 
 import landmark1d_datasets
 from experiments import configs as registry
-from landmark1d import configs as configs_lib
 from landmark1d.geometry import landmark_sets
 from landmark1d.runs import common
 from landmark1d.runs import evaluate
 from landmark1d.runs import export
+from landmark1d.runs import schema
 from landmark1d.runs import train
 from landmark1d_datasets import _counts
 from landmark1d_datasets import make_dummy_data
@@ -339,13 +339,13 @@ def runs(rehearsal_data_dir, tmp_path_factory):
 def training_run(name: str) -> str:
   """The representative whose trained run `name` is scored from.
 
-  Configs whose smoke variants train alike (`configs.training_settings`
+  Configs whose smoke variants train alike (`schema.training_settings`
   equal but for the grouping scalars) share one run, as the runbook has them:
   the "+DARK" rows use their argmax row's model, the Talking Face trackers the
   300-VW tracker (the paper trains on 300-VW and tests on Talking Face).
   """
   def key(n):
-    values = configs_lib.training_settings(registry.get(n + "_smoke"))
+    values = schema.training_settings(registry.get(n + "_smoke"))
     for section, field in SCALARS[2:]:
       del values[section][field]
     return json.dumps(values, sort_keys=True)

@@ -4,8 +4,8 @@ import pytest
 import tensorflow as tf
 
 from experiments import configs as registry
-from landmark1d import configs
 from landmark1d.runs import common
+from landmark1d.runs import schema
 from landmark1d.runs import train
 
 
@@ -22,7 +22,7 @@ def test_missing_workdir_config_names_the_file(tmp_path):
 
 def _detector_run(path, name, steps_done, **overrides):
   """A fake detector workdir: its config.json and a checkpoint at a step."""
-  config = configs.override(registry.get(name), [
+  config = schema.override(registry.get(name), [
       f"{k.replace('__', '.')}={v}" for k, v in overrides.items()])
   common.write_config(config, str(path))
   if steps_done:
@@ -34,7 +34,7 @@ def _detector_run(path, name, steps_done, **overrides):
 
 
 def _tracker(**overrides):
-  return configs.override(registry.get("synthetic_trk1d_smoke"), [
+  return schema.override(registry.get("synthetic_trk1d_smoke"), [
       f"tracker.{k}={v}" for k, v in overrides.items()])
 
 

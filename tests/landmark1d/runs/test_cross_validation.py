@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from experiments import configs as registry
-from landmark1d import configs
 from landmark1d.eval import metrics
 from landmark1d.eval import scoring
 from landmark1d.runs import cross_validation
 from landmark1d.runs import evaluate
+from landmark1d.runs import schema
 from landmark1d.runs import train
 
 
@@ -34,7 +34,7 @@ def test_fold_out_of_range_is_rejected():
 
 
 def _mini_video(name, mini_data_dir):
-  return configs.override(registry.get(name), [
+  return schema.override(registry.get(name), [
       f"data.data_dir={mini_data_dir}",
       "data.dataset=synthetic_faces/mini_video"])
 

@@ -3,8 +3,8 @@
 import pytest
 
 from experiments import configs as registry
-from landmark1d import configs
 from landmark1d.runs import datasets
+from landmark1d.runs import schema
 
 
 def test_unknown_dataset_is_a_dataset_error(tmp_path):
@@ -13,7 +13,7 @@ def test_unknown_dataset_is_a_dataset_error(tmp_path):
 
 
 def test_video_splits_become_one_source_per_video(mini_data_dir):
-  data = configs.override(registry.get("synthetic_trk1d_smoke"), [
+  data = schema.override(registry.get("synthetic_trk1d_smoke"), [
       f"data.data_dir={mini_data_dir}",
       "data.dataset=synthetic_faces/mini_video"]).data
   ordered = [e["video_id"] for e in datasets.records(

@@ -4,14 +4,14 @@ import keras
 import numpy as np
 
 from experiments import configs as registry
-from landmark1d import configs
 from landmark1d.runs import common
+from landmark1d.runs import schema
 from landmark1d.runs import train
 from landmark1d.train import loop
 
 
 def _config(data_dir):
-  return configs.override(registry.get("synthetic_det1d_smoke"), [
+  return schema.override(registry.get("synthetic_det1d_smoke"), [
       f"data.data_dir={data_dir}", "data.dataset=synthetic_faces/mini",
       "train.deterministic=true", "train.lr_schedule=cosine",
       "train.steps=3", "train.eval_every=3", "train.seed=3"])

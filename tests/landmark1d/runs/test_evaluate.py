@@ -8,10 +8,10 @@ import pytest
 import tensorflow as tf
 
 from experiments import configs as registry
-from landmark1d import configs
 from landmark1d.eval import scoring
 from landmark1d.runs import common
 from landmark1d.runs import evaluate
+from landmark1d.runs import schema
 from landmark1d.train import loop
 
 
@@ -38,7 +38,7 @@ def test_talking_face_is_scored_against_its_own_markup():
 def test_a_row_is_scored_from_a_run_with_the_same_training(mini_data_dir,
                                                            tmp_path):
   def mini(name):
-    return configs.override(registry.get(name), [
+    return schema.override(registry.get(name), [
         f"data.data_dir={mini_data_dir}", "data.dataset=synthetic_faces/mini",
         "eval.max_examples=8"])
 

@@ -1,25 +1,27 @@
-"""Validated experiment configs: data, model, tracker, training, evaluation.
+"""The experiment config schema: data, model, tracker, training, evaluation.
 
 Configs are plain dataclasses. `experiments/configs/<name>.py` builds one per
 paper experiment; `landmark1d.runs` turns a config into plain keyword
 arguments for the library, so no layer or pipeline ever sees a config object.
 
 Every field is validated by `validate()`, overrides name fields by dotted path
-(`model.heatmap_length=768`) and an unknown path is an error that lists the
-valid ones, so a typo never silently trains the wrong model.
+(`model.heatmap_length=768`, read by `runs.overrides`) and an unknown path is
+an error that lists the valid ones, so a typo never silently trains the wrong
+model. The JSON form (`to_json`, a workdir's `config.json`) is an interface:
+`from_dict` reads every earlier layout through `upgrade`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import types
-import typing
 from typing import Any
 
+from landmark1d.data import augment as augment_lib
 from landmark1d.eval import metrics
 from landmark1d.geometry import heatmaps
 from landmark1d.geometry import landmark_sets
+from landmark1d.runs import overrides
 from landmark1d.train import loop
 
 
@@ -47,14 +49,9 @@ class DataConfig:
     crop_size: F, the face crop side in pixels (paper: 256).
     context: crop window side over the mean side of the landmark box.
     shift: vertical window shift as a fraction of the box height.
-    augment: training augmentation on / off.
-    rotation: max rotation in degrees (ours: the paper states no
-      augmentation; 30 is HRNet-Facial's face setting).
-    scale: max relative scale change (e.g. 0.25 -> [0.75, 1.25]).
-    translate: max translation as a fraction of the crop.
-    flip: horizontal flips with the landmark permutation.
-    color: colour jitter on / off.
-    occlusion: probability of a random occluding rectangle.
+    augment: the training augmentation's ranges (`AugmentParams`, which
+      checks them), or None for none (`--set=data.augment=none`). Ours: the
+      paper states no augmentation (BUILD_NOTES.md).
     clip_length: T, frames per training clip (trackers only); divides
       train.batch_size.
     shuffle_buffer: examples in the shuffle buffer.
@@ -74,13 +71,8 @@ class DataConfig:
   crop_size: int = 256
   context: float = 1.4
   shift: float = 0.0
-  augment: bool = True
-  rotation: float = 30.0
-  scale: float = 0.25
-  translate: float = 0.05
-  flip: bool = True
-  color: bool = True
-  occlusion: float = 0.2
+  augment: augment_lib.AugmentParams | None = dataclasses.field(
+      default_factory=augment_lib.AugmentParams)
   clip_length: int = 8
   shuffle_buffer: int = 512
 
@@ -108,10 +100,10 @@ class DataConfig:
     _require(self.crop_size % 4 == 0, "data.crop_size must be a multiple of 4 "
              f"(the backbone's stride), got {self.crop_size}")
     _require(self.context > 0, "data.context must be > 0")
-    _require(0 <= self.rotation <= 180, "data.rotation must be in [0, 180]")
-    _require(0 <= self.scale < 1, "data.scale must be in [0, 1)")
-    _require(0 <= self.translate < 0.5, "data.translate must be in [0, 0.5)")
-    _require(0 <= self.occlusion <= 1, "data.occlusion must be in [0, 1]")
+    _require(self.augment is None or isinstance(
+        self.augment, augment_lib.AugmentParams),
+             f"data.augment must be AugmentParams or None, got "
+             f"{self.augment!r}")
     _require(self.clip_length >= 1, "data.clip_length must be >= 1")
     _require(self.shuffle_buffer >= 1, "data.shuffle_buffer must be >= 1")
 
@@ -298,7 +290,8 @@ class ExperimentConfig:
 
   @classmethod
   def from_dict(cls, values: dict) -> "ExperimentConfig":
-    return _from_dict(cls, values, prefix="")
+    """A config from its JSON form in this or any earlier layout."""
+    return overrides.from_dict(cls, upgrade(values))
 
 
 # What only evaluation, logging or file locations read: configs equal in all
@@ -323,65 +316,46 @@ def training_settings(config: ExperimentConfig) -> dict:
   return values
 
 
+def differences(a: dict, b: dict) -> list[tuple[str, Any, Any]]:
+  """`(path, value in a, value in b)` where two configs' JSON forms differ."""
+  return list(overrides.differences(a, b))
+
+
+# Earlier layouts of the JSON form, read by `from_dict` (workdirs' config.json,
+# the settings benchmarks record). Layout 1, until the library moved into
+# wings: `data.augment` was an on / off switch and the ranges were flat
+# fields of `data` beside it; they are now the section `data.augment`
+# (`AugmentParams`, None when off).
+_AUGMENT_FIELDS = tuple(f.name for f in dataclasses.fields(
+    augment_lib.AugmentParams))
+MOVED = {f"data.{name}": f"data.augment.{name}" for name in _AUGMENT_FIELDS}
+
+
+def upgrade(values: dict) -> dict:
+  """A config's JSON form (whole or partial) in the current layout.
+
+  Args:
+    values: `to_dict()` output of this or an earlier layout; not modified.
+
+  Returns:
+    The same settings in the current layout; a current one unchanged.
+  """
+  data = values.get("data") if isinstance(values, dict) else None
+  if not isinstance(data, dict):
+    return values
+  flat = [name for name in _AUGMENT_FIELDS if name in data]
+  if not flat and not isinstance(data.get("augment"), bool):
+    return values
+  data = dict(data)
+  enabled = data.pop("augment", True)
+  ranges = {name: data.pop(name) for name in flat}
+  data["augment"] = ranges if enabled else None
+  return dict(values, data=data)
+
+
 def _require(condition: bool, message: str):
   if not condition:
     raise ValueError(message)
-
-
-def _from_dict(cls, values: dict, prefix: str):
-  if not isinstance(values, dict):
-    raise ValueError(f"config section {prefix or '<root>'} must be a mapping")
-  hints = typing.get_type_hints(cls)
-  names = {f.name for f in dataclasses.fields(cls)}
-  unknown = sorted(set(values) - names)
-  if unknown:
-    raise ValueError(f"unknown config field(s) {[prefix + u for u in unknown]};"
-                     f" valid: {sorted(prefix + n for n in names)}")
-  kwargs = {}
-  for name, value in values.items():
-    hint = hints[name]
-    if dataclasses.is_dataclass(hint):
-      kwargs[name] = _from_dict(hint, value, prefix + name + ".")
-    else:
-      kwargs[name] = _coerce(value, hint, prefix + name)
-  return cls(**kwargs)
-
-
-def _coerce(value: Any, hint, path: str):
-  """Converts JSON / command-line values to the field's declared type."""
-  origin, args = typing.get_origin(hint), typing.get_args(hint)
-  if origin in (typing.Union, types.UnionType):
-    if value is None or (isinstance(value, str) and value.lower() == "none"):
-      if type(None) in args:
-        return None
-    inner = [a for a in args if a is not type(None)]
-    return _coerce(value, inner[0], path)
-  if origin is tuple:
-    item = args[0]
-    if isinstance(value, str):
-      value = [v for v in value.split(",") if v.strip()]
-    return tuple(_coerce(v, item, path) for v in value)
-  try:
-    if hint is bool:
-      if isinstance(value, str):
-        if value.lower() in ("true", "1", "yes"):
-          return True
-        if value.lower() in ("false", "0", "no"):
-          return False
-        raise ValueError(value)
-      return bool(value)
-    if hint is int:
-      if isinstance(value, float) and not value.is_integer():
-        raise ValueError(value)
-      return int(value)
-    if hint is float:
-      return float(value)
-    if hint is str:
-      return str(value)
-  except (TypeError, ValueError):
-    raise ValueError(f"{path}: cannot read {value!r} as "
-                     f"{getattr(hint, '__name__', hint)}") from None
-  raise ValueError(f"{path}: unsupported field type {hint}")
 
 
 def override(config: ExperimentConfig, assignments) -> ExperimentConfig:
@@ -390,22 +364,6 @@ def override(config: ExperimentConfig, assignments) -> ExperimentConfig:
   Raises:
     ValueError: naming the assignment, for unknown fields or bad values.
   """
-  values = config.to_dict()
-  for assignment in assignments:
-    if "=" not in assignment:
-      raise ValueError(f"override {assignment!r} must look like "
-                       "section.field=value")
-    path, raw = assignment.split("=", 1)
-    keys = path.strip().split(".")
-    node = values
-    for key in keys[:-1]:
-      if not isinstance(node.get(key), dict):
-        sections = sorted(k for k, v in node.items() if isinstance(v, dict))
-        raise ValueError(f"override {assignment!r}: no config section "
-                         f"{key!r}; sections: {sections}")
-      node = node[key]
-    if keys[-1] not in node or isinstance(node[keys[-1]], dict):
-      raise ValueError(f"override {assignment!r}: unknown field {path!r}; "
-                       f"fields here: {sorted(node)}")
-    node[keys[-1]] = raw
+  values = overrides.apply(ExperimentConfig, config.to_dict(), assignments,
+                           moved=MOVED)
   return ExperimentConfig.from_dict(values).validate()

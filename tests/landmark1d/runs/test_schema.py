@@ -1,0 +1,139 @@
+"""The config schema: validation, overrides, serialisation, earlier layouts."""
+
+import json
+import os
+
+import pytest
+
+from experiments import configs as registry
+from landmark1d.data import augment
+from landmark1d.runs import common
+from landmark1d.runs import schema
+
+
+def _config(**kwargs):
+  return schema.ExperimentConfig(name="t", **kwargs).validate()
+
+
+def test_defaults_are_the_paper_settings():
+  c = _config()
+  assert (c.data.crop_size, c.train.batch_size, c.train.learning_rate) == (
+      256, 10, 1e-4)
+  assert (c.model.heatmap_length, c.model.coattention_gamma) == (768, 0.3)
+  assert c.tracker.fusion_lambda == 0.3 and c.model.num_stacks == 4
+
+
+def test_overrides_coerce_to_the_declared_types():
+  c = schema.override(_config(), [
+      "model.heatmap_length=512", "data.eval_splits=common,challenging",
+      "data.eval_subset=none", "train.deterministic=true",
+      "tracker.fusion_lambda=0"])
+  assert c.model.heatmap_length == 512
+  assert c.data.eval_splits == ("common", "challenging")
+  assert c.data.eval_subset is None
+  assert c.train.deterministic is True and c.tracker.fusion_lambda == 0.0
+  assert c.data.validation_split is None  # default: no validation split
+  c = schema.override(c, ["data.validation_split=validation",
+                           "train.lr_schedule=cosine"])
+  assert (c.data.validation_split, c.train.lr_schedule) == ("validation",
+                                                            "cosine")
+
+
+@pytest.mark.parametrize("assignment, message", [
+    ("model.heatmap_lenght=5", "unknown field 'model.heatmap_lenght'"),
+    ("modle.heads=2", "no config section 'modle'"),
+    ("train.steps=ten", "train.steps: cannot read 'ten' as int"),
+    ("train.steps=2.5", "cannot read"),
+    ("eval.decoder=median", "eval.decoder must be one of"),
+    ("model.head=3d", "model.head must be '1d' or '2d'"),
+    ("tracker.fusion_lambda=1.5", r"fusion_lambda must be in \[0, 1\]"),
+    ("data.landmark_set=ibug69", "Unknown landmark set"),
+    ("steps", "must look like section.field=value"),
+    ("train.lr_schedule=step", "train.lr_schedule must be one of"),
+    ("data.validation_split=test", "validation_split 'test' is also in "
+     "data.eval_splits"),
+])
+def test_bad_overrides_name_the_field(assignment, message):
+  with pytest.raises(ValueError, match=message):
+    schema.override(_config(), [assignment])
+
+
+def test_json_round_trip():
+  c = schema.override(_config(), ["data.train_splits=a,b",
+                                   "tracker.detector_workdir=/x"])
+  again = schema.ExperimentConfig.from_dict(
+      __import__("json").loads(c.to_json()))
+  assert again == c
+
+
+def test_unknown_keys_in_a_saved_config_are_rejected():
+  values = _config().to_dict()
+  values["model"]["heads"] = 2
+  with pytest.raises(ValueError, match=r"unknown config field\(s\) "
+                     r"\['model.heads'\]"):
+    schema.ExperimentConfig.from_dict(values)
+
+
+def test_augmentation_is_one_section_of_augment_params():
+  c = _config()
+  assert c.data.augment == augment.AugmentParams()  # its defaults are ours
+  c = schema.override(c, ["data.augment.rotation=10", "data.augment.flip=no"])
+  assert (c.data.augment.rotation, c.data.augment.flip) == (10.0, False)
+  off = schema.override(c, ["data.augment=none"])
+  assert off.data.augment is None
+  assert schema.ExperimentConfig.from_dict(off.to_dict()) == off
+  again = schema.override(off, ["data.augment=default"])
+  assert again.data.augment == augment.AugmentParams()
+
+
+@pytest.mark.parametrize("config, assignment, message", [
+    ("on", "data.augment.rotation=270",
+     r"data.augment: AugmentParams.rotation must be in \[0, 180\]"),
+    ("on", "data.rotation=10",
+     "unknown field 'data.rotation' \\(moved to data.augment.rotation\\)"),
+    ("off", "data.augment.scale=0.1",
+     "data.augment is none; pass data.augment=default first"),
+    ("on", "data.augment.tilt=3", "unknown field 'data.augment.tilt'"),
+])
+def test_bad_augmentation_overrides_name_the_path(config, assignment,
+                                                  message):
+  c = _config()
+  if config == "off":
+    c = schema.override(c, ["data.augment=none"])
+  with pytest.raises(ValueError, match=message):
+    schema.override(c, [assignment])
+
+
+LAYOUT1 = os.path.join(os.path.dirname(__file__), "testdata", "layout1")
+
+
+@pytest.mark.parametrize("run, overrides", [
+    ("tracker_run", ["data.data_dir=/data/tfds",
+                     "tracker.detector_workdir=runs/synthetic_det1d"]),
+    # Off: the ranges beside a false switch configured nothing.
+    ("no_augment_run", ["data.augment=none"]),
+])
+def test_workdirs_written_before_the_move_load_with_every_setting(
+    run, overrides):
+  # config.json files written by the previous layout (flat data.rotation ...
+  # beside a data.augment switch; testdata/layout1/README.md says how).
+  name = {"tracker_run": "synthetic_trk1d",
+          "no_augment_run": "synthetic_det1d_smoke"}[run]
+  loaded = common.load_config(os.path.join(LAYOUT1, run))
+  assert loaded == schema.override(registry.get(name), overrides)
+  with open(os.path.join(LAYOUT1, run, "config.json")) as f:
+    old = json.load(f)
+  assert schema.upgrade(schema.upgrade(old)) == schema.upgrade(old)
+  assert schema.upgrade(loaded.to_dict()) == loaded.to_dict()
+
+
+def test_training_settings_compare_path_by_path():
+  a = schema.training_settings(_config())
+  b = schema.training_settings(schema.override(_config(), [
+      "data.augment.occlusion=0", "model.sigma=2"]))
+  assert schema.differences(a, b) == [("data.augment.occlusion", 0.2, 0.0),
+                                      ("model.sigma", 4.0, 2.0)]
+  off = schema.training_settings(schema.override(_config(),
+                                                 ["data.augment=none"]))
+  assert schema.differences(a, off) == [("data.augment", a["data"]["augment"],
+                                         None)]
