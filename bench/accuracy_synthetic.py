@@ -50,6 +50,7 @@ import numpy as np
 import tensorflow as tf
 
 from bench import cli
+from bench import machine
 from bench import seed_statistics as stats
 from experiments import configs as registry
 from landmark1d.data import input_pipeline
@@ -250,11 +251,12 @@ def _detector_scores(config, workdir: str) -> dict:
 
 
 def _trained_row(config, workdir: str) -> dict:
-  """Trains one run; its seed, steps, timing and validation curve."""
+  """Trains one run; its seed, steps, timing, machine, validation curve."""
   timing = _train(config, workdir)
   with open(os.path.join(workdir, "train_result.json"), encoding="utf-8") as f:
     steps = json.load(f)["step"]
   return {"seed": config.train.seed, "steps": steps, **timing,
+          "machine": machine.record(),
           "validation_curve": validation_curve(workdir)}
 
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -47,8 +46,9 @@ from absl import flags
 import numpy as np
 
 from bench import cli
-from bench import cost_1d_vs_2d as cpu_cost
+from bench import cost_fit
 from bench import device_jobs
+from bench import machine
 
 NAME = "device_cost"
 GIB = 1024 ** 3
@@ -318,7 +318,7 @@ def run(mode: str, out: str, *, backend: str = "jax", jobs: int = 1,
       raise ValueError(f"unknown jobs {unknown}; {mode} mode has "
                        f"{sorted(known)}")
     queue = [known[n] for n in dict.fromkeys(names)]
-  started = time.time()
+  started, load_at_start = time.time(), machine.load_average()
   own_cache = cache_dir is None
   cache_dir = cache_dir or tempfile.mkdtemp(prefix="device_cost_cache")
   settings = MODES[mode]
@@ -338,24 +338,13 @@ def run(mode: str, out: str, *, backend: str = "jax", jobs: int = 1,
   finally:
     if own_cache:
       shutil.rmtree(cache_dir, ignore_errors=True)
-  results = summarize(mode, rows, started)
+  results = summarize(mode, rows, started, load_at_start)
   cli.write_json(results, out, NAME)
   plot(results, os.path.join(out, f"{NAME}.png"))
   return results
 
 
-def _versions() -> dict:
-  from importlib import metadata  # pylint: disable=g-import-not-at-top
-  found = {}
-  for package in ("jax", "jaxlib", "keras", "numpy"):
-    try:
-      found[package] = metadata.version(package)
-    except metadata.PackageNotFoundError:
-      found[package] = None
-  return found
-
-
-def summarize(mode: str, rows, started: float) -> dict:
+def summarize(mode: str, rows, started: float, load_at_start=None) -> dict:
   """The JSON: machine, rows, 32 GiB verdicts, batch searches, fits."""
   verdicts = {}
   for r in rows:
@@ -383,20 +372,16 @@ def summarize(mode: str, rows, started: float) -> dict:
                       and r["precision"] == precision
                       and r["batch"] == r["mode_batch"])
       if len({p[0] for p in points}) >= 2:
-        fit = cpu_cost.fit_memory(head, *zip(*points))
-        fit["L_at_32GiB"] = cpu_cost.length_at(fit, head, CAP_BYTES)
+        fit = cost_fit.fit_memory(head, *zip(*points))
+        fit["L_at_32GiB"] = cost_fit.length_at(fit, head, CAP_BYTES)
         fits[f"detector_{head}_{precision}"] = fit
   first = next((r for r in rows if r.get("device_kind")), {})
   return {
       "mode": mode, "settings": MODES[mode],
-      "machine": {"device_kind": first.get("device_kind"),
-                  "platform": first.get("platform"),
-                  "device_bytes": device_jobs.device_bytes(rows),
-                  "cpu_count": os.cpu_count(),
-                  "python": platform.python_version(),
-                  "os": platform.platform(), **_versions(),
-                  "XLA_FLAGS": os.environ.get("XLA_FLAGS", ""),
-                  "load_average_1_5_15_at_end": list(os.getloadavg())},
+      "machine": machine.record(
+          load_at_start, device_kind=first.get("device_kind"),
+          platform=first.get("platform"),
+          device_bytes=device_jobs.device_bytes(rows)),
       "memory_key": "device_peak_bytes (the allocator's peak_bytes_in_use)",
       "cap_bytes": CAP_BYTES, "seconds": time.time() - started,
       "rows": rows, "verdicts_at_32GiB": verdicts,

@@ -20,9 +20,9 @@ import subprocess
 import time
 from typing import Callable
 
-from bench import cost_1d_vs_2d as cpu_cost
+from bench import cost_fit
 
-CAP_BYTES = cpu_cost.PAPER_GPU_BYTES  # the paper's V100: 32 GiB
+CAP_BYTES = cost_fit.PAPER_GPU_BYTES  # the paper's V100: 32 GiB
 # Uncapped jobs may use this share of the device (JAX's default is 0.75).
 UNCAPPED_FRACTION = 0.95
 BUDGET = "not run (time budget)"

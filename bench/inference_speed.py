@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from bench import cli
+from bench import machine
 from landmark1d import models
 from landmark1d.serving import export
 from landmark1d.serving import lite
@@ -115,9 +116,8 @@ def run(mode: str, out: str) -> dict:
   """Times every model, runtime and batch size; writes JSON and PNG."""
   s = MODES[mode]
   rng = np.random.default_rng(0)
-  results = {"mode": mode, "cpu_count": os.cpu_count(),
-             "load_average_before": list(os.getloadavg()),
-             "target_faces_per_s": TARGET_FACES_PER_S, "faces_per_s": {},
+  load_at_start = machine.load_average()
+  results = {"mode": mode, "target_faces_per_s": TARGET_FACES_PER_S, "faces_per_s": {},
              "models": s["models"]}
   for name, spec in s["models"].items():
     f = spec["input_size"]
@@ -137,7 +137,7 @@ def run(mode: str, out: str) -> dict:
     results["faces_per_s"]["dlib_shape_predictor/batch1"] = faces_per_second(
         peer, crops, s["seconds"])
   results["targets"] = targets(results["faces_per_s"])
-  results["load_average_after"] = list(os.getloadavg())
+  results["machine"] = machine.record(load_at_start)
   cli.write_json(results, out, NAME)
   plot(results, os.path.join(out, f"{NAME}.png"))
   return results
@@ -175,7 +175,7 @@ def plot(results: dict, path: str):
   ax.axvline(TARGET_FACES_PER_S, color="tab:red", linestyle="--",
              label=f"{TARGET_FACES_PER_S:g} faces/s")
   ax.set(xscale="log", xlabel="faces / s",
-         title=f"CPU inference, {results['cpu_count']} cores")
+         title=f"CPU inference, {results['machine']['cpu_count']} cores")
   ax.tick_params(axis="y", labelsize=7)
   ax.legend()
   fig.tight_layout()

@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from bench import cli
+from bench import machine
 from landmark1d.data import augment
 from landmark1d.data import input_pipeline
 from landmark1d.geometry import landmark_sets
@@ -119,7 +120,7 @@ def plot(results: dict, path: str):
   ax.set_xlabel("examples / s")
   s = results["settings"]
   ax.set_title(f"input pipeline, F = {s['crop_size']}, batch "
-               f"{s['batch_size']}, {results['cpu_count']} CPU cores")
+               f"{s['batch_size']}, {results['machine']['cpu_count']} CPU cores")
   ax.legend(loc="lower right")
   fig.tight_layout()
   fig.savefig(path, dpi=120)
@@ -131,9 +132,8 @@ def run(mode: str, out: str, data_dir: str | None = None) -> dict:
   settings = MODES[mode]
   timing = dict(batches=settings["batches"], warmup=settings["warmup"],
                 batch_size=settings["batch_size"])
+  load_at_start = machine.load_average()
   results = {"mode": mode, "settings": settings, "target": TARGET,
-             "cpu_count": os.cpu_count(),
-             "load_average_before": list(os.getloadavg()),
              "examples_per_s": {}}
   jpegs = jpeg_examples(settings["num_images"], settings["image_size"])
   for name, dataset in stages(jpegs, crop_size=settings["crop_size"],
@@ -149,7 +149,7 @@ def run(mode: str, out: str, data_dir: str | None = None) -> dict:
                     batch_size=settings["batch_size"])
       results["examples_per_s"]["synthetic_crop_augment_1d_targets_L3F"] = (
           examples_per_second(full["crop_augment_1d_targets_L3F"], **timing))
-  results["load_average_after"] = list(os.getloadavg())
+  results["machine"] = machine.record(load_at_start)
   cli.write_json(results, out, NAME)
   plot(results, os.path.join(out, f"{NAME}.png"))
   return results

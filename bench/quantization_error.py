@@ -18,6 +18,7 @@ import os
 from absl import app
 
 from bench import cli
+from bench import machine
 from landmark1d.geometry import quantization
 
 NAME = "quantization_error"
@@ -75,7 +76,7 @@ def plot(rows: list, rows_2d: list, settings: dict, path: str):
 def run(mode: str, out: str) -> dict:
   """Measures every length of `mode`; writes JSON (with a Markdown table)
   and PNG."""
-  s = MODES[mode]
+  s, load_at_start = MODES[mode], machine.load_average()
   common = dict(crop_size=s["crop_size"], sigma=s["sigma"], methods=METHODS,
                 num_points=s["num_points"])
   rows = quantization.analysis(lengths=s["lengths"], targets=("1d",),
@@ -86,7 +87,8 @@ def run(mode: str, out: str) -> dict:
              "rows": [dataclasses.asdict(r) for r in rows],
              "rows_2d": [dataclasses.asdict(r) for r in rows_2d],
              "table": quantization.to_markdown(rows),
-             "table_2d": quantization.to_markdown(rows_2d)}
+             "table_2d": quantization.to_markdown(rows_2d),
+             "machine": machine.record(load_at_start)}
   cli.write_json(results, out, NAME)
   plot(rows, rows_2d, s, os.path.join(out, f"{NAME}.png"))
   return results

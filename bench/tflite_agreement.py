@@ -21,6 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from bench import cli
+from bench import machine
 from landmark1d.runs import common
 from landmark1d.runs import evaluate
 from landmark1d.runs import export
@@ -37,7 +38,7 @@ def _uint8(images) -> np.ndarray:
 
 def run(mode: str, out: str, workdir: str) -> dict:
   """Converts, runs and scores each precision; writes JSON and PNG."""
-  s = MODES[mode]
+  s, load_at_start = MODES[mode], machine.load_average()
   config = common.load_config(workdir)
   split = config.data.eval_splits[0]
   calibration = [_uint8(image[None]) for batch in evaluate.eval_batches(
@@ -70,6 +71,7 @@ def run(mode: str, out: str, workdir: str) -> dict:
         "gap_p99_px": float(np.percentile(gap, 99)),
         "gap_max_px": float(gap.max()),
         "landmarks_moved_fraction": float(np.mean(gap > 1e-3))}
+  results["machine"] = machine.record(load_at_start)
   cli.write_json(results, out, NAME)
   plot(results, os.path.join(out, f"{NAME}.png"))
   return results

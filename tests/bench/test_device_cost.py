@@ -64,7 +64,10 @@ def test_reduced_run_on_jax_measures_each_job_in_its_own_process(
   assert rows[names[2]]["status"] == "not run"
   assert "CPU" in rows[names[2]]["reason"]
   assert results["machine"]["platform"] == "cpu"
-  assert results["machine"]["jax"] and results["machine"]["keras"]
+  versions = results["machine"]["versions"]
+  assert versions["jax"] and versions["keras"]
+  assert results["machine"]["environment"]["XLA_FLAGS"] == (
+      "--xla_backend_optimization_level=0")
   # Resuming keeps both measured jobs without a process.
   again = cost.run("reduced", str(tmp_path), names=names[:2], resume=True,
                    log=lambda _: None)
