@@ -1,4 +1,4 @@
-"""Trains a 1D or 2D tracker (Section 4.2, Tables 1, 2, 4); see train.py.
+"""Trains a 1D or 2D tracker (Section 4.2, Tables 1, 2, 4); see train_common.py.
 
 A tracker starts from a finished run of its config's detector
 (`tracker.detector_config`): pass --set=tracker.detector_workdir=<dir>, or
@@ -12,7 +12,7 @@ A tracker starts from a finished run of its config's detector
 
 from absl import app
 
-from experiments import train
+from experiments import train_common
 
 if __name__ == "__main__":
-  app.run(train.main_for("tracker"))
+  app.run(train_common.main_for("tracker"))
