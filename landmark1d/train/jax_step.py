@@ -1,13 +1,13 @@
 """One training step on Keras' JAX backend, as a pure function for `jax.jit`.
 
-`training.gradient_step` is the TensorFlow loop's step (a `tf.GradientTape`
+`loop.gradient_step` is the TensorFlow loop's step (a `tf.GradientTape`
 around the model, then `apply_gradients` on the variables in place). On the
 JAX backend the same update is written functionally: the model's and the
 optimizer's variables are an explicit state, `model.stateless_call` runs the
 network on them and `optimizer.stateless_apply` returns the new ones, so
 `jax.jit` compiles forward, backward and Adam into one XLA program. The loss
 is the sum of the per-example losses divided by the global batch size, as in
-`training.gradient_step`.
+`loop.gradient_step`.
 
 This module imports JAX and needs `KERAS_BACKEND=jax`; it imports no
 TensorFlow (the GPU machine the device benchmark runs on has none).

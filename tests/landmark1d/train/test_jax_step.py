@@ -3,7 +3,7 @@
 One training step of the 1D and 2D detectors and the 1D tracker runs twice
 from the same initial weights (passed through `.weights.h5` files): here with
 `loop.gradient_step` (the TF loop's step, eager) and in a
-`KERAS_BACKEND=jax` subprocess with `jax_training.train_step` under `jax.jit`
+`KERAS_BACKEND=jax` subprocess with `jax_step.train_step` under `jax.jit`
 (the device benchmark's step). Outputs, loss, gradients, batch-norm
 statistics and the updated weights must agree to float32 tolerance, and the
 JAX process must not have imported TensorFlow.
