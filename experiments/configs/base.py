@@ -43,7 +43,7 @@ def paper_300vw_tracker(eval_splits=("s1", "s2", "s3"),
 
 # Steps of the accuracy benchmark's runs (batch 8 stills / 2 clips of 6).
 ACCURACY_STEPS = 8000
-ACCURACY_TRACKER_STEPS = 1000
+ACCURACY_TRACKER_STEPS = 2000
 
 
 def synthetic_detector(head: str = "1d", heatmap_length: int = 192,
