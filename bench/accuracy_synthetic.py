@@ -471,22 +471,56 @@ def plot(results: dict, path: str):
   plt.close(fig)
 
 
+def _mean_std(cell: dict, key: str) -> str:
+  if key not in cell:
+    return ""
+  v = cell[key]
+  return f"{v['mean']:.2f} +- {v['std']:.2f}" if v["std"] is not None else (
+      f"{v['mean']:.2f}")
+
+
+def _bounds(c: dict | None) -> str:
+  if not c or c["low"] is None:
+    return ""
+  return (f"[{c['low']:+.2f}, {c['high']:+.2f}] ({100 * c['relative_low']:+.0f}"
+          f" ... {100 * c['relative_high']:+.0f} %)")
+
+
+def markdown(results: dict) -> str:
+  """The cells and the claims as the two tables docs/reproduction.md shows."""
+  lines = ["| cell | head | L/F | gamma | lambda | seeds | steps | argmax NRMSE "
+           "(%) | DARK NRMSE (%) | argmax floor (%) | jitter (%) |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+           "| ---: |"]
+  for name, c in results["cells"].items():
+    steps = sorted({r["steps"] for r in c["runs"].values()})
+    lam = "" if c["lambda"] is None else f"{c['lambda']:g}"
+    lines.append(
+        f"| {name} | {c['head'].upper()} | {c['L_over_F']:g} | {c['gamma']:g} "
+        f"| {lam} | {len(c['runs'])} | {'/'.join(map(str, steps))} | "
+        f"{_mean_std(c, 'nrmse_argmax')} | {_mean_std(c, 'nrmse_dark')} | "
+        f"{c['floor_argmax_percent']:.2f} | {_mean_std(c, 'jitter')} |")
+  lines += ["", "| claim | reference - other | difference (points) | "
+            "Welch 95 % interval (relative) | paired 95 % interval | verdict |",
+            "| --- | --- | ---: | --- | --- | --- |"]
+  for name, c in results["claims"].items():
+    if "welch" not in c:
+      lines.append(f"| {name} | {c['reference']} - {c['other']} | | | | "
+                   f"{c['status']} |")
+      continue
+    w = c["welch"]
+    lines.append(
+        f"| {name} | {c['reference']} - {c['other']} | {w['difference']:+.2f} "
+        f"({100 * w['relative']:+.1f} %) | {_bounds(w)} | "
+        f"{_bounds(c['paired'])} | {c['verdict']} |")
+  return "\n".join(lines)
+
+
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)  # tfds is chatty at INFO
   f = cli.FLAGS
-  results = run(f.mode, f.out, f.workdir, f.data_dir, f.cells)
-  for name, cell in results["cells"].items():
-    if "nrmse_argmax" in cell:
-      a, d = cell["nrmse_argmax"], cell["nrmse_dark"]
-      print(f"{name:28s} argmax {a['mean']:6.2f} +- {a['std'] or 0:.2f}%  "
-            f"DARK {d['mean']:6.2f} +- {d['std'] or 0:.2f}%  floor "
-            f"{cell['floor_argmax_percent']:.2f}%  ({a['n']} seeds)")
-  for name, claim in results["claims"].items():
-    if "verdict" in claim:
-      w = claim["welch"]
-      print(f"{name:28s} {w['difference']:+.3f} points "
-            f"({100 * w['relative']:+.1f} %): {claim['verdict']}")
+  print(markdown(run(f.mode, f.out, f.workdir, f.data_dir, f.cells)))
 
 
 if __name__ == "__main__":
