@@ -265,7 +265,8 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
   settings = training.LoopSettings(
       steps=t.steps, global_batch_size=t.batch_size,
       checkpoint_every=t.checkpoint_every, log_every=t.log_every,
-      max_checkpoints=t.max_checkpoints, jit_compile=jit_compile)
+      max_checkpoints=t.max_checkpoints, jit_compile=jit_compile,
+      bn_stats_batches=-(-t.bn_stats_examples // t.batch_size))
   chief = training.is_chief(dist)
   result = training.train(
       strategy=dist, model=model, optimizer=optimizer,

@@ -135,6 +135,7 @@ class LoopSettings:
   log_every: int = 100
   max_checkpoints: int = 3
   jit_compile: bool = False
+  bn_stats_batches: int = 0
 
 
 @dataclasses.dataclass
@@ -305,10 +306,62 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
         manager.save(checkpoint_number=current, check_interval=False)
         raise Preempted(f"SIGTERM: saved step {current} to "
                         f"{manager.latest_checkpoint}")
+    if settings.bn_stats_batches:
+      # The stream goes on where training stopped, so a run resumed at its
+      # last step recomputes exactly these statistics.
+      layers = recompute_batch_norm(model, (
+          tf.concat(strategy.experimental_local_results(
+              next(iterator)["image"]), 0)
+          for _ in range(settings.bn_stats_batches)))
+      log(f"batch-norm statistics of {layers} layers recomputed over "
+          f"{settings.bn_stats_batches} batches")
     manager.save(checkpoint_number=int(step.numpy()), check_interval=False)
   return TrainResult(step=int(step.numpy()), last_loss=loss_value,
                      losses=losses, seconds=time.time() - t0,
                      resumed_from=start)
+
+
+def recompute_batch_norm(model: keras.Model, batches) -> int:
+  """Sets batch-norm moving statistics to their mean over `batches` ("precise BN").
+
+  With momentum 0.9 the moving averages hold the last ~10 training batches
+  of the run, so an evaluated model inherits their noise: a detector's
+  validation NRMSE moved by 0.6 points between its last two evaluations while
+  the learning rate was ~1e-5, and recomputing the statistics over 1280 crops
+  lowered it from 7.42 to 6.49 % (6.50 % with other crops; BUILD_NOTES.md).
+
+  Args:
+    model: a Keras model, called in training mode on each batch; only its
+      BatchNormalization layers' moving statistics change.
+    batches: an iterable of model inputs.
+
+  Returns:
+    The number of batch-norm layers updated.
+  """
+  # Keras 3 has no public recursive layer list.
+  norms = [layer for layer in model._flatten_layers()  # pylint: disable=protected-access
+           if isinstance(layer, keras.layers.BatchNormalization)]
+  momenta = [layer.momentum for layer in norms]
+  sums = [[0.0, 0.0] for _ in norms]
+  count = 0
+  try:
+    for layer in norms:  # each call then leaves its own batch statistics
+      layer.momentum = 0.0
+    for images in batches:
+      model(images, training=True)
+      for total, layer in zip(sums, norms):
+        total[0] += layer.moving_mean.numpy()
+        total[1] += layer.moving_variance.numpy()
+      count += 1
+  finally:
+    for layer, momentum in zip(norms, momenta):
+      layer.momentum = momentum
+  if count == 0:
+    raise ValueError("recompute_batch_norm needs at least one batch")
+  for (mean, variance), layer in zip(sums, norms):
+    layer.moving_mean.assign(mean / count)
+    layer.moving_variance.assign(variance / count)
+  return len(norms)
 
 
 def checkpoint_variables(obj) -> dict:

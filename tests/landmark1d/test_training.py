@@ -91,6 +91,40 @@ def test_resumed_cosine_schedule_run_equals_uninterrupted_run(tmp_path):
                             constant.get_weights()[0])
 
 
+def test_batch_norm_statistics_are_the_mean_over_the_batches_after_training(
+    tmp_path):
+  keras.utils.set_random_seed(1)
+  strategy = training.make_strategy("one_device")
+  with strategy.scope():
+    x = keras.Input((4,))
+    norm = keras.layers.BatchNormalization(momentum=0.9)
+    model = keras.Model(x, {"y": keras.layers.Dense(3)(norm(x))})
+    optimizer = keras.optimizers.Adam(0.05)
+  steps, batches = 6, 5
+  training.train(
+      strategy=strategy, model=model, optimizer=optimizer, loss_fn=_loss,
+      dataset_fn=_dataset_fn, workdir=str(tmp_path),
+      settings=training.LoopSettings(steps=steps, global_batch_size=GLOBAL_BATCH,
+                                     bn_stats_batches=batches),
+      log=lambda msg: None)
+  # The batches after the last step, re-derived from the same pure stream.
+  stream = iter(_dataset_fn(steps, tf.distribute.InputContext()))
+  inputs = [next(stream)["image"].numpy() for _ in range(batches)]
+  np.testing.assert_allclose(norm.moving_mean.numpy(),
+                             np.mean([b.mean(0) for b in inputs], 0),
+                             rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(norm.moving_variance.numpy(),
+                             np.mean([b.var(0) for b in inputs], 0),
+                             rtol=1e-5, atol=1e-6)
+  assert norm.momentum == 0.9  # restored
+  # The checkpoint holds these statistics, not the moving averages.
+  saved = tf.train.load_checkpoint(str(tmp_path / "checkpoints"))
+  stored = [saved.get_tensor(f"model/v{i:04d}/.ATTRIBUTES/VARIABLE_VALUE")
+            for i, v in enumerate(model.variables)
+            if v is norm.moving_mean]
+  np.testing.assert_array_equal(stored[0], norm.moving_mean.numpy())
+
+
 def test_nan_loss_stops_training_with_a_clear_error(tmp_path):
   with pytest.raises(training.NonFiniteLossError, match="loss is nan at step 4"):
     _run(training.make_strategy("one_device"), tmp_path, 10, poison_step=3)
