@@ -266,7 +266,9 @@ def train(config: configs.ExperimentConfig, workdir: str, *,
       steps=t.steps, global_batch_size=t.batch_size,
       checkpoint_every=t.checkpoint_every, log_every=t.log_every,
       max_checkpoints=t.max_checkpoints, jit_compile=jit_compile,
-      bn_stats_batches=-(-t.bn_stats_examples // t.batch_size))
+      bn_stats_batches=-(-t.bn_stats_examples // t.batch_size),
+      bn_stats_group=-(-training.BN_STATS_IMAGES // (
+          t.batch_size * max(clip_length, 1))))
   chief = training.is_chief(dist)
   result = training.train(
       strategy=dist, model=model, optimizer=optimizer,
