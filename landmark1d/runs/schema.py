@@ -204,6 +204,10 @@ class TrainConfig:
       machine gives bit-identical weights (the input pipeline is always a
       seeded, ordered function of the seed).
     max_checkpoints: checkpoints kept.
+    bn_stats_examples: training crops or frames (the stream continuing after the last
+      step) whose batch statistics replace the batch-norm moving averages
+      when training ends ("precise BN"; ours, BUILD_NOTES.md); 0 keeps the
+      moving averages (the paper's way).
   """
 
   batch_size: int = 10
@@ -218,6 +222,7 @@ class TrainConfig:
   seed: int = 0
   deterministic: bool = False
   max_checkpoints: int = 3
+  bn_stats_examples: int = 0
 
   def validate(self):
     _require(self.batch_size >= 1, "train.batch_size must be >= 1")
@@ -231,6 +236,8 @@ class TrainConfig:
     _require(self.image_summary_every >= 0, "train.image_summary_every >= 0")
     _require(self.eval_every >= 0, "train.eval_every must be >= 0")
     _require(self.max_checkpoints >= 1, "train.max_checkpoints must be >= 1")
+    _require(self.bn_stats_examples >= 0,
+             "train.bn_stats_examples must be >= 0")
 
 
 @dataclasses.dataclass

@@ -72,6 +72,8 @@ def test_reduced_run_scores_every_cell_and_seed_and_resumes(
   assert row["detector"]["cell"] == "accuracy_det1d_L192_smoke"
   assert row["detector"]["test_split"] == "test"
   assert (tmp_path / "out" / "accuracy_synthetic.png").stat().st_size > 0
+  table = bench.markdown(results)
+  assert all(f"| {name} |" in table for name in bench.CELLS["reduced"])
 
   def no_training(*args, **kwargs):
     raise AssertionError("a finished (cell, seed) was trained again")

@@ -91,6 +91,40 @@ def test_resumed_cosine_schedule_run_equals_uninterrupted_run(tmp_path):
                             constant.get_weights()[0])
 
 
+def test_batch_norm_statistics_are_the_mean_over_the_batches_after_training(
+    tmp_path):
+  keras.utils.set_random_seed(1)
+  strategy = loop.make_strategy("one_device")
+  with strategy.scope():
+    x = keras.Input((4,))
+    norm = keras.layers.BatchNormalization(momentum=0.9)
+    model = keras.Model(x, {"y": keras.layers.Dense(3)(norm(x))})
+    optimizer = keras.optimizers.Adam(0.05)
+  steps, batches, group = 6, 3, 2  # two passes of 2 x 8 examples
+  loop.train(
+      strategy=strategy, model=model, optimizer=optimizer, loss_fn=_loss,
+      dataset_fn=_dataset_fn, workdir=str(tmp_path),
+      settings=loop.LoopSettings(steps=steps, global_batch_size=GLOBAL_BATCH,
+                                     bn_stats_batches=batches,
+                                     bn_stats_group=group),
+      log=lambda msg: None)
+  # The batches after the last step, re-derived from the same pure stream:
+  # whole passes of `group` batches, the last one filled up.
+  stream = iter(_dataset_fn(steps, tf.distribute.InputContext()))
+  inputs = np.concatenate([next(stream)["image"].numpy() for _ in range(4)])
+  np.testing.assert_allclose(norm.moving_mean.numpy(), inputs.mean(0),
+                             rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(norm.moving_variance.numpy(), inputs.var(0),
+                             rtol=1e-4, atol=1e-6)
+  assert norm.momentum == 0.9  # restored
+  # The checkpoint holds these statistics, not the moving averages.
+  saved = tf.train.load_checkpoint(str(tmp_path / "checkpoints"))
+  stored = [saved.get_tensor(f"model/v{i:04d}/.ATTRIBUTES/VARIABLE_VALUE")
+            for i, v in enumerate(model.variables)
+            if v is norm.moving_mean]
+  np.testing.assert_array_equal(stored[0], norm.moving_mean.numpy())
+
+
 def test_nan_loss_stops_training_with_a_clear_error(tmp_path):
   with pytest.raises(loop.NonFiniteLossError, match="loss is nan at step 4"):
     _run(loop.make_strategy("one_device"), tmp_path, 10, poison_step=3)
