@@ -435,6 +435,7 @@ def plot(results: dict, path: str):
   """Three panels with mean +- std error bars: L/F, gamma, lambda."""
   import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use("Agg")
+  import matplotlib.ticker  # pylint: disable=g-import-not-at-top
   from matplotlib import pyplot as plt  # pylint: disable=g-import-not-at-top
   cells = {n: c for n, c in results["cells"].items()
            if n.startswith("accuracy_")}
@@ -463,6 +464,9 @@ def plot(results: dict, path: str):
     ax.plot(*zip(*floor), "k:", label="argmax floor (perfect heatmaps)")
   ax.set(xlabel="L / F", ylabel="test NRMSE (%)", xscale="log",
          title="error vs heatmap length (mean +- std over seeds)")
+  ratios = sorted({c["L_over_F"] for c in detectors.values()})
+  ax.set_xticks(ratios, [f"{r:g}" for r in ratios])
+  ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
   ax.legend(fontsize=7)
   gammas = [n for n, c in detectors.items() if c["head"] == "1d" and
             c["L"] == max(d["L"] for d in detectors.values())]
@@ -485,6 +489,9 @@ def plot(results: dict, path: str):
                        label=label)
     axes[2].bar_label(bars, fmt="%.2f", fontsize=7)
   axes[2].set_xticks(x, [f"lambda {c['lambda']:g}" for c in trackers])
+  if not any("nrmse_argmax" in c for c in trackers):
+    axes[2].text(0.5, 0.5, "no tracker cell run yet", ha="center",
+                 transform=axes[2].transAxes)
   axes[2].set(title="1D tracker, temporal fusion (eq. 13)")
   axes[2].legend(fontsize=7)
   fig.tight_layout()
