@@ -31,12 +31,17 @@ representatives also build every group's model; building all 120 smoke
 models would cost about 2 s each, for builds that differ only in the
 scalars below.
 
-Grouping rule: two configs share a code path when their smoke variants are
+Grouping rule: two configs share a code path when their smoke variants, on
+the rehearsal's data (a synthetic set replaced by its smallest build), are
 equal in every field except `name`, `description`, `model.coattention_gamma`,
 `model.heatmap_length`, `tracker.fusion_lambda` and `tracker.detector_config`:
 those are scalars that the same layers, pipelines, losses, decoders and
-scoring use with another value (gamma = 0 and lambda = 0 run the same ops).
-Every config is in exactly one group (tested).
+scoring use with another value (gamma = 0 and lambda = 0 run the same ops);
+nor `train.lr_schedule`, `train.deterministic` and `train.bn_stats_examples`,
+whose code is tested where it lives (tests/landmark1d/train/test_loop.py,
+tests/landmark1d/runs/test_determinism.py) and end to end by the accuracy
+benchmark's reduced run (tests/bench/test_accuracy_synthetic.py trains its
+smoke cells with all three). Every config is in exactly one group (tested).
 """
 
 from __future__ import annotations
@@ -71,16 +76,25 @@ NAMES = [n for n in registry.names() if not n.endswith("_smoke")]
 GROUND_TRUTH_SET = {"talking_face": talking_face_dataset_builder.LANDMARK_SET}
 SCALARS = (("name",), ("description",), ("model", "coattention_gamma"),
            ("model", "heatmap_length"), ("tracker", "fusion_lambda"),
-           ("tracker", "detector_config"))
+           ("tracker", "detector_config"), ("train", "lr_schedule"),
+           ("train", "deterministic"), ("train", "bn_stats_examples"))
+
+
+def _smoke(name: str):
+  """The smoke variant of `name`, a synthetic set replaced by its smallest
+  build of the same kind (stills or clips)."""
+  config = registry.get(name + "_smoke")
+  d = config.data
+  if d.dataset.startswith("synthetic_faces/"):
+    d.dataset = ("synthetic_faces/mini_video" if config.tracker.enabled
+                 else "synthetic_faces/mini")
+  return config
 
 
 def rehearsal_config(name: str, data_dir: str):
   """The smoke variant of `name` on the rehearsal's data."""
-  config = registry.get(name + "_smoke")
+  config = _smoke(name)
   d = config.data
-  if d.dataset.startswith("synthetic_faces/"):  # the smallest builds
-    d.dataset = ("synthetic_faces/mini_video" if config.tracker.enabled
-                 else "synthetic_faces/mini")
   d.data_dir = data_dir
   if d.dataset in make_dummy_data.WRITERS:
     d.manual_dir = make_dummy_data.dummy_dir(d.dataset)
@@ -98,7 +112,7 @@ def _without(config, paths) -> str:
 
 
 def code_path(name: str) -> str:
-  return _without(registry.get(name + "_smoke"), SCALARS)
+  return _without(_smoke(name), SCALARS)
 
 
 def groups() -> dict:
