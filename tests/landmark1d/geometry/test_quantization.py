@@ -30,13 +30,15 @@ def test_error_shrinks_as_resolution_grows():
   assert errors[0] / errors[-1] == pytest.approx(12.0)
 
 
+def _sampled_offsets(seed: int, rounding: str, step: float = 4.0):
+  """Uniform sub-cell offsets of a point from its argmax cell (F / L = 4)."""
+  offsets = np.random.default_rng(seed).uniform(0, step, size=(200_000, 2))
+  return offsets - step / 2 if rounding == "nearest" else offsets
+
+
 @pytest.mark.parametrize("rounding", ["floor", "nearest"])
 def test_closed_form_mean_matches_monte_carlo(rounding):
-  rng = np.random.default_rng(0)
-  step = 4.0
-  offsets = rng.uniform(0, step, size=(200_000, 2))
-  if rounding == "nearest":
-    offsets -= step / 2
+  offsets = _sampled_offsets(0, rounding)
   monte_carlo = np.linalg.norm(offsets, axis=-1).mean()
   assert quantization.expected_argmax_error(64, 16, rounding) == pytest.approx(
       monte_carlo, rel=5e-3)
@@ -53,11 +55,7 @@ def test_floor_errors_stay_below_the_floor_bound():
 
 @pytest.mark.parametrize("rounding", ["floor", "nearest"])
 def test_closed_form_std_matches_monte_carlo(rounding):
-  rng = np.random.default_rng(2)
-  step = 4.0
-  offsets = rng.uniform(0, step, size=(200_000, 2))
-  if rounding == "nearest":
-    offsets -= step / 2
+  offsets = _sampled_offsets(2, rounding)
   assert quantization.argmax_error_std(64, 16, rounding) == pytest.approx(
       np.linalg.norm(offsets, axis=-1).std(), rel=5e-3)
 
