@@ -239,12 +239,15 @@ def cell_references(config: schema.ExperimentConfig) -> dict:
                   collected["mean_shape"].landmarks))}
 
 
-def _detector_scores(config, workdir: str) -> dict:
-  model = common.restore(config, workdir)
+def _detector_scores(config, model, split: str | None = None,
+                     decoders=DECODERS) -> dict:
+  """NRMSE per decoder of a restored detector on `split` (default: the
+  config's first eval split), one model pass per batch."""
   scores = _nrmse(config, evaluate.collect(
-      config, config.data.eval_splits[0], _model_predictors(config, model)))
+      config, split or config.data.eval_splits[0],
+      _model_predictors(config, model, decoders)))
   out = {f"nrmse_{d}_percent": round(scores[d].summary.nrmse, 4)
-         for d in DECODERS}
+         for d in decoders}
   if scores["argmax"].jitter is not None:
     out["jitter_percent"] = round(scores["argmax"].jitter, 4)
   return out
@@ -267,11 +270,10 @@ def run_detector(config: schema.ExperimentConfig, workdir: str) -> dict:
   in-training curve ends before the batch-norm statistics are recomputed.
   """
   row = _trained_row(config, workdir)
-  on_validation = schema.override(config, [
-      f"data.eval_splits={config.data.validation_split}",
-      "data.validation_split=none"]).validate()
-  final = _detector_scores(on_validation, workdir)["nrmse_argmax_percent"]
-  return {**row, **_detector_scores(config, workdir),
+  model = common.restore(config, workdir)
+  final = _detector_scores(config, model, config.data.validation_split,
+                           ("argmax",))["nrmse_argmax_percent"]
+  return {**row, **_detector_scores(config, model),
           "validation_final_percent": final}
 
 
@@ -296,7 +298,8 @@ def run_tracker(config: schema.ExperimentConfig, workdir: str,
   on_frames = schema.override(detector, [
       f"data.dataset={config.data.dataset}"]).validate()
   row["detector"] = {"cell": detector.name, "test_split": split,
-                     **_detector_scores(on_frames, detector_dir)}
+                     **_detector_scores(on_frames, common.restore(
+                         on_frames, detector_dir))}
   return row
 
 
