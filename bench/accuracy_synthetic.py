@@ -188,6 +188,28 @@ def validation_curve(workdir: str) -> list:
   return [[step, curve[step]] for step in sorted(curve)]
 
 
+def tail_slope(curve: list, fraction: float = 0.25) -> float | None:
+  """Least-squares slope of a validation curve over its last `fraction` of steps.
+
+  Args:
+    curve: `[[step, NRMSE %], ...]` as `validation_curve` returns it.
+    fraction: the share of the run, counted back from its last step.
+
+  Returns:
+    NRMSE points per 1 000 steps (negative: still falling), or None with fewer
+    than two evaluations in the window. The curves score moving-average
+    batch-norm statistics, so one evaluation is noisy; the cell's mean over
+    seeds is what says whether 8 000 steps reached a plateau.
+  """
+  if not curve:
+    return None
+  steps, values = np.asarray(curve, dtype=np.float64).T
+  keep = steps >= (1.0 - fraction) * steps[-1]
+  if keep.sum() < 2:
+    return None
+  return float(np.polyfit(steps[keep], values[keep], 1)[0] * 1000.0)
+
+
 def _model_predictors(config, model, decoders=DECODERS) -> dict:
   """`{decoder: predict}` decoding one model pass per batch (same heatmaps)."""
   run = tf.function(lambda images: model(images, training=False),
@@ -510,6 +532,13 @@ def _mean_std(cell: dict, key: str) -> str:
       f"{v['mean']:.2f}")
 
 
+def _slope(cell: dict) -> str:
+  slopes = [tail_slope(r.get("validation_curve", []))
+            for r in cell["runs"].values()]
+  slopes = [v for v in slopes if v is not None]
+  return _mean_std({"slope": stats.summary(slopes)}, "slope") if slopes else ""
+
+
 def _bounds(c: dict | None) -> str:
   if not c or c["low"] is None:
     return ""
@@ -520,9 +549,10 @@ def _bounds(c: dict | None) -> str:
 def markdown(results: dict) -> str:
   """The cells and the claims as the two tables docs/reproduction.md shows."""
   lines = ["| cell | head | L/F | gamma | lambda | seeds | steps | argmax NRMSE "
-           "(%) | DARK NRMSE (%) | argmax floor (%) | jitter (%) |",
+           "(%) | DARK NRMSE (%) | argmax floor (%) | jitter (%) | validation "
+           "slope, last quarter (points / 1000 steps) |",
            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-           "| ---: |"]
+           "| ---: | ---: |"]
   for name, c in results["cells"].items():
     steps = sorted({r["steps"] for r in c["runs"].values()})
     lam = "" if c["lambda"] is None else f"{c['lambda']:g}"
@@ -530,7 +560,8 @@ def markdown(results: dict) -> str:
         f"| {name} | {c['head'].upper()} | {c['L_over_F']:g} | {c['gamma']:g} "
         f"| {lam} | {len(c['runs'])} | {'/'.join(map(str, steps))} | "
         f"{_mean_std(c, 'nrmse_argmax')} | {_mean_std(c, 'nrmse_dark')} | "
-        f"{c['floor_argmax_percent']:.2f} | {_mean_std(c, 'jitter')} |")
+        f"{c['floor_argmax_percent']:.2f} | {_mean_std(c, 'jitter')} | "
+        f"{_slope(c)} |")
   lines += ["", "| claim | reference - other | difference (points) | "
             "Welch 95 % interval (relative) | paired 95 % interval | verdict |",
             "| --- | --- | ---: | --- | --- | --- |"]

@@ -120,6 +120,22 @@ def test_claims_compare_cells_seed_by_seed():
   assert claims["d_lambda_0.3_vs_0"]["status"] == "not run"
 
 
+def test_tail_slope_fits_only_the_last_quarter_of_the_run():
+  # Steps 500 ... 8000; the last quarter is 6000 ... 8000, where the curve
+  # falls 0.5 points per 1000 steps. The earlier points (a steep fall and a
+  # spike) must not enter the fit.
+  curve = [[s, 60.0 - s / 100.0] for s in range(500, 6000, 500)]
+  curve[3][1] = 500.0
+  curve += [[s, 10.0 - 0.5 * (s - 6000) / 1000.0] for s in range(6000, 8001, 500)]
+  assert bench.tail_slope(curve) == pytest.approx(-0.5)
+  # Hand-computed least squares over steps 0, 1000, 2000 of 1, 0, 2:
+  # slope = sum((x - 1000)(y - 1)) / sum((x - 1000)^2) = 1e3 / 2e6 per step.
+  assert bench.tail_slope([[0, 1.0], [1000, 0.0], [2000, 2.0]],
+                          fraction=1.0) == pytest.approx(0.5)
+  assert bench.tail_slope([[8000, 3.0]]) is None
+  assert bench.tail_slope([]) is None
+
+
 def test_cells_differ_only_in_what_they_study():
   def settings(name):
     return bench.cell_settings(bench.resolve(name, 0, "/data", "/runs"))
