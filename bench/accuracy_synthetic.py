@@ -524,19 +524,20 @@ def plot(results: dict, path: str):
   plt.close(fig)
 
 
-def _mean_std(cell: dict, key: str) -> str:
-  if key not in cell:
+def _mean_std(summary: dict | None) -> str:
+  """`mean +- std` of a `stats.summary` (the mean alone for one seed)."""
+  if summary is None:
     return ""
-  v = cell[key]
-  return f"{v['mean']:.2f} +- {v['std']:.2f}" if v["std"] is not None else (
-      f"{v['mean']:.2f}")
+  if summary["std"] is None:
+    return f"{summary['mean']:.2f}"
+  return f"{summary['mean']:.2f} +- {summary['std']:.2f}"
 
 
-def _slope(cell: dict) -> str:
+def _slope(cell: dict) -> dict | None:
   slopes = [tail_slope(r.get("validation_curve", []))
             for r in cell["runs"].values()]
   slopes = [v for v in slopes if v is not None]
-  return _mean_std({"slope": stats.summary(slopes)}, "slope") if slopes else ""
+  return stats.summary(slopes) if slopes else None
 
 
 def _bounds(c: dict | None) -> str:
@@ -559,9 +560,10 @@ def markdown(results: dict) -> str:
     lines.append(
         f"| {name} | {c['head'].upper()} | {c['L_over_F']:g} | {c['gamma']:g} "
         f"| {lam} | {len(c['runs'])} | {'/'.join(map(str, steps))} | "
-        f"{_mean_std(c, 'nrmse_argmax')} | {_mean_std(c, 'nrmse_dark')} | "
-        f"{c['floor_argmax_percent']:.2f} | {_mean_std(c, 'jitter')} | "
-        f"{_slope(c)} |")
+        f"{_mean_std(c.get('nrmse_argmax'))} | "
+        f"{_mean_std(c.get('nrmse_dark'))} | "
+        f"{c['floor_argmax_percent']:.2f} | {_mean_std(c.get('jitter'))} | "
+        f"{_mean_std(_slope(c))} |")
   lines += ["", "| claim | reference - other | difference (points) | "
             "Welch 95 % interval (relative) | paired 95 % interval | verdict |",
             "| --- | --- | ---: | --- | --- | --- |"]
