@@ -76,6 +76,7 @@ CELLS = {
 }
 # The gamma sweep's 0.3 point is the L/F = 3 cell; trackers start from it.
 GAMMA_03 = "accuracy_det1d_L192"
+PAPER_GAMMA = 0.3  # every cell outside the gamma sweep uses it
 TRACKER_DETECTOR = GAMMA_03
 DECODERS = ("argmax", "dark")
 # Cells that are not the benchmark's own: the main job's step count
@@ -473,7 +474,7 @@ def plot(results: dict, path: str):
 
   detectors = {n: c for n, c in cells.items() if c["lambda"] is None}
   one_d = [n for n, c in detectors.items() if c["head"] == "1d" and
-           c["gamma"] == 0.3]
+           c["gamma"] == PAPER_GAMMA]
   two_d = [n for n, c in detectors.items() if c["head"] == "2d"]
   ax = axes[0]
   for names, head, style in ((one_d, "1D", "o-"), (two_d, "2D", "s--")):
@@ -547,6 +548,18 @@ def _bounds(c: dict | None) -> str:
           f" ... {100 * c['relative_high']:+.0f} %)")
 
 
+def _reading_order(item: tuple[str, dict]) -> tuple:
+  """Rows as the claims read them, not in the order the cells were trained.
+
+  Each head's L curve (1D, then 2D), then the gamma sweep, the trackers, and
+  last the cells that are not `accuracy_*` (the main job's config).
+  """
+  name, c = item
+  return (not name.startswith("accuracy_"), c["lambda"] is not None,
+          c["gamma"] != PAPER_GAMMA, c["head"], c["L_over_F"], c["gamma"],
+          c["lambda"] or 0.0, name)
+
+
 def markdown(results: dict) -> str:
   """The cells and the claims as the two tables docs/reproduction.md shows."""
   lines = ["| cell | head | L/F | gamma | lambda | seeds | steps | argmax NRMSE "
@@ -554,7 +567,7 @@ def markdown(results: dict) -> str:
            "slope, last quarter (points / 1000 steps) |",
            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
            "| ---: | ---: |"]
-  for name, c in results["cells"].items():
+  for name, c in sorted(results["cells"].items(), key=_reading_order):
     steps = sorted({r["steps"] for r in c["runs"].values()})
     lam = "" if c["lambda"] is None else f"{c['lambda']:g}"
     lines.append(
