@@ -50,8 +50,12 @@ def read(builder, name: str, split: str) -> tf.data.Dataset:
     if part.split("[")[0] not in known:
       raise DatasetError(f"dataset {name!r} has no split {part!r}; its splits "
                          f"are {sorted(known)}")
+  # No tfds auto-cache: readers that stop early (the mean shape's first 500
+  # images, `max_examples`) would fill it only to discard it with a warning,
+  # and the pipelines decide what to keep in memory themselves.
   return builder.as_dataset(split=split, shuffle_files=False,
-                            decoders={"image": tfds.decode.SkipDecoding()})
+                            decoders={"image": tfds.decode.SkipDecoding()},
+                            read_config=tfds.ReadConfig(try_autocache=False))
 
 
 def records(name: str, split: str, *, data_dir: str | None,

@@ -1,6 +1,7 @@
-"""Reading the tfds builders: unknown sets, one training source per video."""
+"""Reading the tfds builders: unknown sets, caching, one source per video."""
 
 import pytest
+import tensorflow as tf
 
 from experiments import configs as registry
 from landmark1d.runs import datasets
@@ -32,3 +33,21 @@ def test_video_splits_become_one_source_per_video(mini_data_dir):
   assert sizes == [8, 8, 8, 48]
   assert set(sources[0].element_spec) == {"image", "landmarks", "visible",
                                           "box", "image_id"}
+
+
+def _dataset_ops(ds: tf.data.Dataset) -> set[str]:
+  graph = tf.compat.v1.GraphDef.FromString(
+      ds._as_serialized_graph().numpy())  # pylint: disable=protected-access
+  return {node.op for node in graph.node} | {
+      node.op for f in graph.library.function for node in f.node_def}
+
+
+def test_splits_are_read_without_the_tfds_in_memory_cache(mini_data_dir):
+  # tfds caches a small split whole by default; a reader that stops early (the
+  # mean shape's first images) would then only fill and drop it.
+  builder = datasets.prepare("synthetic_faces/mini", mini_data_dir, None)
+  assert any(op.startswith("Cache") for op in _dataset_ops(
+      builder.as_dataset(split="train", shuffle_files=False)))
+  ours = datasets.read(builder, "synthetic_faces/mini", "train")
+  assert not any(op.startswith("Cache") for op in _dataset_ops(ours))
+  assert len(list(ours)) == builder.info.splits["train"].num_examples
