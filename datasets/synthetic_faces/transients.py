@@ -237,6 +237,16 @@ def _jerk(rng: np.random.Generator, scenes: list[scene_lib.Scene],
         float(np.arctan2(velocity[1], velocity[0]))))
 
 
+def _check_events(events, num_frames: int) -> None:
+  for event in events:
+    if event.kind not in KINDS:
+      raise ValueError(f"transient event kind must be one of {KINDS}, got "
+                       f"{event.kind!r}")
+    if event.start < 1 or event.start + event.length > num_frames:
+      raise ValueError(f"transient event {event} must lie in frames 1.."
+                       f"{num_frames - 1} (frame 0 has no frame before it)")
+
+
 def degrade_clip(rng: np.random.Generator, scenes, events
                  ) -> list[scene_lib.Scene]:
   """Applies events to a clip's scenes (all but "duplicate", a rendering
@@ -251,14 +261,9 @@ def degrade_clip(rng: np.random.Generator, scenes, events
   Returns:
     T degraded scenes.
   """
+  _check_events(events, len(scenes))
   scenes = list(scenes)
   for event in events:
-    if event.kind not in KINDS:
-      raise ValueError(f"transient event kind must be one of {KINDS}, got "
-                       f"{event.kind!r}")
-    if event.start < 1 or event.start + event.length > len(scenes):
-      raise ValueError(f"transient event {event} must lie in frames 1.."
-                       f"{len(scenes) - 1} (frame 0 has no frame before it)")
     if event.kind == "occluder":
       for t, occluder in zip(event.frames,
                              _sweep(rng, scenes[event.start], event.length)):
@@ -331,6 +336,7 @@ def render_events(scenes, events) -> TransientClip:
     The `TransientClip`; a "duplicate" frame's image is the frame before's
     (for a run, the last clean frame's), its ground truth its own scene's.
   """
+  _check_events(events, len(scenes))
   clip = motion.render_clip(list(scenes))
   images = clip.images.copy()
   for event in events:

@@ -169,6 +169,10 @@ def test_transient_rejects_bad_rates_and_kinds():
   with pytest.raises(ValueError, match="frame 0"):
     transients.degrade_clip(np.random.default_rng(0), scenes,
                             (Event("duplicate", 0, 1),))
+  with pytest.raises(ValueError, match="frame 0"):
+    transients.render_events(scenes, (Event("duplicate", 0, 1),))
+  with pytest.raises(ValueError, match="frames 1..3"):
+    transients.render_events(scenes, (Event("noise", 3, 2),))
   with pytest.raises(ValueError, match="kind"):
     transients.degrade_still(np.random.default_rng(0), scenes[0],
                              "duplicate")
