@@ -118,21 +118,20 @@ def test_one_euro_smoothing_writes_filtered_tracks_that_jitter_no_more(
                   "--smoothing=one_euro", "--one_euro_min_cutoff=0.5",
                   "--one_euro_beta=0.01", "--annotate=false")
   assert proc.returncode == 0, proc.stderr[-3000:]
-  frames = json.loads((out / "face.json").read_text())["frames"]
-  shown = np.array([f["faces"][0]["landmarks"] for f in frames])
+  record = json.loads((out / "face.json").read_text())["frames"]
+  shown = np.array([f["faces"][0]["landmarks"] for f in record])
   assert shown.shape == (FRAMES, 68, 2)
   assert len(list((out / "face_pts").iterdir())) == FRAMES
   # Reference: the unsmoothed track in-process, then the filter at the
   # video's frame rate (10 fps as written).
-  source = media.Source(str(video), "video")
-  fps = media.Video(source).fps
+  frames = media.Video(media.Source(str(video), "video"))
   tracker = predictor.FaceTracker(predictor.ExportedModel(
       tiny_exports["tracker"]))
   tracker.start(box)
-  raw = np.stack([tracker(frame).landmarks[0]
-                  for frame in media.Video(source)])
+  raw = np.stack([tracker(frame).landmarks[0] for frame in frames])
+  assert frames.fps == 10.0
   want = temporal_filters.filter_sequence(raw, temporal_filters.OneEuroFilter(
-      min_cutoff=0.5, beta=0.01, d_cutoff=1.0, frequency=fps))
+      min_cutoff=0.5, beta=0.01, d_cutoff=1.0, frequency=10.0))
   np.testing.assert_allclose(shown, want, atol=1e-3)
 
   def motion(points):
@@ -140,7 +139,7 @@ def test_one_euro_smoothing_writes_filtered_tracks_that_jitter_no_more(
   assert motion(shown) <= motion(raw)
 
 
-def test_bad_smoothing_values_exit_with_one_line(tmp_path, tiny_exports):
+def test_bad_ema_or_one_euro_values_exit_with_one_line(tmp_path, tiny_exports):
   image = tmp_path / "a.png"
   media.write_image(str(image), np.zeros((16, 16, 3), np.uint8))
   proc = _predict(f"--model={tiny_exports['detector']}", f"--input={image}",
