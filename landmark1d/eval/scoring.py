@@ -241,26 +241,15 @@ def _mask(size: int, indices) -> np.ndarray:
 
 
 def _video_frames(video_ids, frame_indices) -> dict:
-  """`{video id: indices of its frames in frame order}`, in first-seen order.
-
-  Raises:
-    ValueError: when a video has one frame index twice.
-  """
+  """`{video id: indices of its frames in frame order}`, in first-seen order
+  (a frame index seen twice keeps the predictions' order)."""
   frame_indices = np.asarray(frame_indices).reshape(-1)
   groups = {}
   for i, video in enumerate(video_ids):
     groups.setdefault(video, []).append(i)
-  videos = {}
-  for video, idx in groups.items():
-    idx = np.asarray(idx)
-    idx = idx[np.argsort(frame_indices[idx], kind="stable")]
-    frames = frame_indices[idx]
-    if np.any(frames[1:] == frames[:-1]):
-      twice = frames[1:][frames[1:] == frames[:-1]][0]
-      raise ValueError(f"video {video!r} has frame_index {twice} more than "
-                       "once")
-    videos[video] = idx
-  return videos
+  return {video: np.asarray(idx)[np.argsort(frame_indices[idx],
+                                            kind="stable")]
+          for video, idx in groups.items()}
 
 
 def _position_in_video(predictions: Predictions) -> np.ndarray:
@@ -329,9 +318,15 @@ def map_videos(predictions: Predictions, fn) -> Predictions:
     raise ValueError("map_videos needs video predictions (video_ids and "
                      "frame_indices)")
   landmarks = np.asarray(predictions.landmarks, np.float64)
+  frame_indices = np.asarray(predictions.frame_indices).reshape(-1)
   out = np.empty_like(landmarks)
   for video, idx in _video_frames(predictions.video_ids,
-                                  predictions.frame_indices).items():
+                                  frame_indices).items():
+    frames = frame_indices[idx]
+    if np.any(frames[1:] == frames[:-1]):
+      twice = frames[1:][frames[1:] == frames[:-1]][0]
+      raise ValueError(f"map_videos: video {video!r} has frame_index {twice} "
+                       "more than once, so its frame order is unknown")
     track = np.asarray(fn(landmarks[idx].copy()), np.float64)
     if track.shape != (len(idx), *landmarks.shape[1:]):
       raise ValueError(f"map_videos: fn returned shape {track.shape} for "

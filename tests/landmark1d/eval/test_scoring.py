@@ -182,8 +182,8 @@ def test_map_videos_runs_fn_per_video_in_frame_order_and_restores_order():
   with pytest.raises(ValueError, match="map_videos needs video predictions"):
     scoring.map_videos(scoring.Predictions(
         p.landmarks, p.ground_truth, p.visible, p.image_ids), lambda t: t)
-  with pytest.raises(ValueError, match="video 'a' has frame_index 0 more "
-                     "than once"):
+  with pytest.raises(ValueError, match="video 'a' has frame_index 0 "
+                     "more than once"):
     scoring.map_videos(scoring.Predictions(
         p.landmarks[:2], p.ground_truth[:2], p.visible[:2], ["x", "y"],
         video_ids=["a", "a"], frame_indices=np.array([0, 0])), lambda t: t)
