@@ -37,7 +37,9 @@ from landmark1d.serving import predictor
 
 
 def follow(config: schema.ExperimentConfig, saved_model_dir: str, split: str,
-           *, max_videos: int = 0) -> scoring.Predictions:
+           *, max_videos: int = 0,
+           model: predictor.ExportedModel | None = None
+           ) -> scoring.Predictions:
   """Tracks each video of an eval split from its first ground-truth box.
 
   Args:
@@ -45,6 +47,8 @@ def follow(config: schema.ExperimentConfig, saved_model_dir: str, split: str,
     saved_model_dir: a SavedModel written by `runs/export.py`.
     split: a split of the eval dataset holding videos.
     max_videos: follow only the first videos (0: all).
+    model: `saved_model_dir` already loaded (several splits of one export
+      load it once).
 
   Returns:
     `(frames, N, 2)` image-pixel predictions of every frame, in the records'
@@ -53,14 +57,17 @@ def follow(config: schema.ExperimentConfig, saved_model_dir: str, split: str,
   Raises:
     ValueError: an export of another landmark set, or a split without videos.
   """
-  model = predictor.ExportedModel(saved_model_dir)
+  records = evaluate.eval_records(config, split)
+  if "video_id" not in records.element_spec:
+    raise ValueError(f"split {split!r} holds no videos (its records have no "
+                     "video_id); follow needs a video split")
+  model = model or predictor.ExportedModel(saved_model_dir)
   exported = model.metadata["landmark_set"]
   if exported != config.data.landmark_set:
     raise ValueError(f"{saved_model_dir}: the export predicts {exported!r}, "
                      f"config {config.name} {config.data.landmark_set!r}")
   tracker = predictor.FaceTracker(model)
   parts = []
-  records = evaluate.eval_records(config, split)
   for frames in _videos(records, f"split {split!r}", max_videos):
     tracker.start(frames["box"][0])
     landmarks = [tracker(_decode(image)).landmarks[0]
@@ -81,14 +88,10 @@ def _videos(records: tf.data.Dataset, name: str, max_videos: int):
   order, one video in memory at a time.
 
   Raises:
-    ValueError: records without `video_id`, or a video whose frames are not
-      contiguous in the records.
+    ValueError: a video whose frames are not contiguous in the records.
   """
   done, current, frames = set(), None, []
   for record in records.as_numpy_iterator():
-    if "video_id" not in record:
-      raise ValueError(f"{name} holds no videos (its records have no "
-                       "video_id); follow needs a video split")
     video = record["video_id"]
     if video != current:
       if frames:

@@ -17,6 +17,13 @@ def _config(mini_data_dir, dataset="synthetic_faces/mini_video"):
       f"data.data_dir={mini_data_dir}", f"data.dataset={dataset}"])
 
 
+@pytest.fixture(scope="module")
+def exported(tiny_exports):
+  """The tiny exports loaded once: `{"detector": ExportedModel, ...}`."""
+  return {kind: predictor.ExportedModel(path)
+          for kind, path in tiny_exports.items()}
+
+
 def _test_videos(mini_data_dir):
   """`[(images, boxes, landmarks, video id)]` of mini_video's test split."""
   records = list(datasets.records("synthetic_faces/mini_video", "test",
@@ -31,10 +38,10 @@ def _test_videos(mini_data_dir):
 
 
 def test_a_detector_export_follows_each_video_from_its_truth_box(
-    mini_data_dir, tiny_exports):
+    mini_data_dir, tiny_exports, exported):
+  model = exported["detector"]
   got = follow.follow(_config(mini_data_dir), tiny_exports["detector"],
-                      "test")
-  model = predictor.ExportedModel(tiny_exports["detector"])
+                      "test", model=model)
   videos = _test_videos(mini_data_dir)
   assert got.landmarks.shape == (16, 68, 2)
   assert got.video_ids == [v[3] for v in videos for _ in range(8)]
@@ -60,12 +67,12 @@ def test_a_detector_export_follows_each_video_from_its_truth_box(
 
 
 def test_a_tracker_export_starts_each_video_from_the_zero_state(
-    mini_data_dir, tiny_exports):
+    mini_data_dir, tiny_exports, exported):
+  model = exported["tracker"]
   got = follow.follow(_config(mini_data_dir), tiny_exports["tracker"],
-                      "test", max_videos=1)
+                      "test", max_videos=1, model=model)
   images, boxes, _, video = _test_videos(mini_data_dir)[0]
   assert got.landmarks.shape == (8, 68, 2) and set(got.video_ids) == {video}
-  model = predictor.ExportedModel(tiny_exports["tracker"])
   first, _ = model.track_image(images[0], boxes[0], model.zero_state(1))
   np.testing.assert_allclose(got.landmarks[0], first.landmarks[0], atol=1e-4)
 
