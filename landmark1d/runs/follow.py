@@ -51,8 +51,9 @@ def follow(config: schema.ExperimentConfig, saved_model_dir: str, split: str,
       load it once).
 
   Returns:
-    `(frames, N, 2)` image-pixel predictions of every frame, in the records'
-    order, with `evaluate.collect`'s ids and flags.
+    `(frames, N, 2)` image-pixel predictions of every frame, video by video
+    in frame order (the records' order), with `evaluate.collect`'s ids and
+    flags.
 
   Raises:
     ValueError: an export of another landmark set, or a split without videos.
