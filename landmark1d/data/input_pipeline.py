@@ -28,7 +28,11 @@ from landmark1d.geometry import coordinates
 from landmark1d.geometry import heatmaps
 from landmark1d.geometry import landmark_sets
 
-PASSTHROUGH = ("image_id", "video_id", "frame_index", "box_size")
+# Per-example fields carried from records into batches when the records have
+# them; `degraded` / `event` flag the frames a transient event spoiled (the
+# synthetic video_transient configs), so scoring can split on them.
+PASSTHROUGH = ("image_id", "video_id", "frame_index", "box_size", "degraded",
+               "event")
 
 
 def _sampled_box(matrix, height, width, crop_size: int):

@@ -106,6 +106,24 @@ def test_clips_stay_inside_one_video_without_gaps():
                  ("b", [0, 1]), ("b", [3, 4])]
 
 
+def test_degraded_and_event_flags_reach_eval_batches_and_clips():
+  degraded = np.array([False, True, False, True])
+  events = np.array(["none", "noise", "none", "occluder"])
+  videos = (np.array(["a"] * 4), np.arange(4, dtype=np.int32))
+  flags = tf.data.Dataset.from_tensor_slices((degraded, events))
+  records = tf.data.Dataset.zip(_examples(4, videos=videos), flags).map(
+      lambda example, flag: dict(example, degraded=flag[0], event=flag[1]))
+  batch = next(iter(input_pipeline.eval_dataset(records, batch_size=4, **KW)))
+  np.testing.assert_array_equal(batch["degraded"], degraded)
+  assert [e.decode() for e in batch["event"].numpy()] == list(events)
+  clips = next(iter(input_pipeline.eval_dataset(records, batch_size=2,
+                                                clip_length=2, **KW)))
+  np.testing.assert_array_equal(clips["degraded"], degraded.reshape(2, 2))
+  plain = next(iter(input_pipeline.eval_dataset(_examples(2, videos=(
+      videos[0][:2], videos[1][:2])), batch_size=2, **KW)))
+  assert "degraded" not in plain and "event" not in plain
+
+
 def test_clip_batches_share_one_augmentation_per_clip():
   video_ids = np.array(["a"] * 6)
   ds = _examples(6, videos=(video_ids, np.arange(6, dtype=np.int32)))
