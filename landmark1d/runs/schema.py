@@ -164,7 +164,9 @@ class TrackerConfig:
     detector_workdir: workdir of a finished run of `detector_config`.
     from_scratch: train without a detector run (random detector weights);
       the explicit opt-in, never the silent default.
-    freeze_detector: keep the detector's weights fixed while training.
+    freeze_detector: keep the detector exactly as its run trained it:
+      weights and batch-norm statistics fixed (inference-mode batch norm,
+      skipped by precise BN), only CNN3 / fusion / CNN4 train.
   """
 
   enabled: bool = False
@@ -207,7 +209,7 @@ class TrainConfig:
     bn_stats_examples: training crops or frames (the stream continuing after the last
       step) whose batch statistics replace the batch-norm moving averages
       when training ends ("precise BN"; ours, BUILD_NOTES.md); 0 keeps the
-      moving averages (the paper's way).
+      moving averages (the paper's way). A frozen detector keeps its own.
   """
 
   batch_size: int = 10

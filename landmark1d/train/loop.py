@@ -320,7 +320,8 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
                          next(iterator)["image"])], 0)
           for _ in range(calls)))
       log(f"batch-norm statistics of {layers} layers recomputed over "
-          f"{calls * group} batches")
+          f"{calls * group} batches" if layers else
+          "batch-norm statistics kept: no trainable batch-norm layer")
     manager.save(checkpoint_number=int(step.numpy()), check_interval=False)
   return TrainResult(step=int(step.numpy()), last_loss=loss_value,
                      losses=losses, seconds=time.time() - t0,
@@ -337,10 +338,16 @@ def recompute_batch_norm(model: keras.Model, batches) -> int:
   crops normalise every layer's input by noisy statistics of its own, and
   gave 7.21 % (32: 6.49, 64: 6.47, 256: 6.46; BUILD_NOTES.md).
 
+  A frozen batch-norm layer (`trainable` False, e.g. the detector of a
+  tracker built with `freeze_detector`) keeps its statistics: it is part of
+  a model that stays exactly as it was trained.
+
   Args:
     model: a Keras model, called in training mode on each batch (equal
-      sizes); only its BatchNormalization layers' moving statistics change.
-    batches: an iterable of model inputs.
+      sizes); only its trainable BatchNormalization layers' moving
+      statistics change.
+    batches: an iterable of model inputs; not read when no batch-norm layer
+      is trainable.
 
   Returns:
     The number of batch-norm layers updated: each gets the mean and the
@@ -348,7 +355,10 @@ def recompute_batch_norm(model: keras.Model, batches) -> int:
   """
   # Keras 3 has no public recursive layer list.
   norms = [layer for layer in model._flatten_layers()  # pylint: disable=protected-access
-           if isinstance(layer, keras.layers.BatchNormalization)]
+           if isinstance(layer, keras.layers.BatchNormalization)
+           and layer.trainable]
+  if not norms:
+    return 0
   momenta = [layer.momentum for layer in norms]
   sums = [np.zeros((3,) + tuple(layer.moving_mean.shape)) for layer in norms]
   count = 0

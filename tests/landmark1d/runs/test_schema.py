@@ -127,6 +127,19 @@ def test_workdirs_written_before_the_move_load_with_every_setting(
   assert schema.upgrade(loaded.to_dict()) == loaded.to_dict()
 
 
+def test_per_frame_occlusion_is_off_by_default_and_set_by_its_path():
+  tracker = registry.get("synthetic_trk1d")
+  assert tracker.data.augment.occlusion_per_frame is False
+  on = schema.override(tracker, ["data.augment.occlusion_per_frame=true"])
+  assert on.data.augment == augment.AugmentParams(
+      **{**tracker.data.augment.__dict__, "occlusion_per_frame": True})
+  # A run trained with it is another training, by that one path.
+  assert schema.differences(schema.training_settings(tracker),
+                            schema.training_settings(on)) == [
+                                ("data.augment.occlusion_per_frame", False,
+                                 True)]
+
+
 def test_training_settings_compare_path_by_path():
   a = schema.training_settings(_config())
   b = schema.training_settings(schema.override(_config(), [

@@ -125,6 +125,30 @@ def test_batch_norm_statistics_are_the_mean_over_the_batches_after_training(
   np.testing.assert_array_equal(stored[0], norm.moving_mean.numpy())
 
 
+def test_precise_batch_norm_leaves_frozen_layers_as_they_were():
+  x = keras.Input((4,))
+  frozen, free = (keras.layers.BatchNormalization(epsilon=1e-3)
+                  for _ in range(2))
+  frozen.trainable = False  # as a tracker's detector with freeze_detector
+  model = keras.Model(x, free(frozen(x)))
+  frozen.moving_mean.assign([1.0, 2.0, 3.0, 4.0])
+  before = [w.copy() for w in frozen.get_weights()]
+  inputs = np.random.default_rng(0).random((8, 4)).astype(np.float32) * 5
+  assert loop.recompute_batch_norm(model, [inputs]) == 1
+  for was, now in zip(before, frozen.get_weights()):
+    np.testing.assert_array_equal(now, was)
+  # The free layer sees the frozen one's inference output.
+  seen = (inputs - [1.0, 2.0, 3.0, 4.0]) / np.sqrt(1.0 + 1e-3)
+  np.testing.assert_allclose(free.moving_mean.numpy(), seen.mean(0),
+                             rtol=1e-5, atol=1e-6)
+  free.trainable = False
+
+  def unread():
+    raise AssertionError("batches read with nothing to recompute")
+    yield  # pylint: disable=unreachable
+  assert loop.recompute_batch_norm(model, unread()) == 0
+
+
 def test_nan_loss_stops_training_with_a_clear_error(tmp_path):
   with pytest.raises(loop.NonFiniteLossError, match="loss is nan at step 4"):
     _run(loop.make_strategy("one_device"), tmp_path, 10, poison_step=3)
