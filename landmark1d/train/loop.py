@@ -13,6 +13,8 @@ What it guarantees:
     loses at most `checkpoint_every` steps, which are then recomputed.
   * A NaN / Inf loss stops training with `NonFiniteLossError`, naming the step
     and the last good checkpoint, before the bad update is saved.
+  * A damaged newest checkpoint (cut short by a full disk or a partial copy)
+    is named in a warning and the newest one that reads is resumed from.
 """
 
 from __future__ import annotations
@@ -37,6 +39,10 @@ BN_STATS_IMAGES = 128
 
 class NonFiniteLossError(RuntimeError):
   """The training loss became NaN or Inf."""
+
+
+class DamagedCheckpointError(RuntimeError):
+  """A run's checkpoints exist but none of them reads back."""
 
 
 class Preempted(RuntimeError):
@@ -240,6 +246,7 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
   Raises:
     NonFiniteLossError: when the loss becomes NaN or Inf.
     Preempted: when SIGTERM arrived; the current step was checkpointed.
+    DamagedCheckpointError: when checkpoints exist but none reads back.
   """
   chief = is_chief(strategy)
   ckpt_dir = os.path.join(workdir, "checkpoints")
@@ -258,10 +265,7 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
   manager = tf.train.CheckpointManager(
       checkpoint, ckpt_dir, max_to_keep=settings.max_checkpoints,
       step_counter=step, checkpoint_interval=settings.checkpoint_every)
-  restored = manager.latest_checkpoint
-  if restored:
-    # Loud on any mismatch: a silently partial restore would train on.
-    checkpoint.restore(restored).assert_existing_objects_matched()
+  restored = _restore_newest_readable(checkpoint, manager, log)
   start = int(step.numpy())
   if restored:
     log(f"resumed from {restored} at step {start}")
@@ -325,6 +329,38 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
   return TrainResult(step=int(step.numpy()), last_loss=loss_value,
                      losses=losses, seconds=time.time() - t0,
                      resumed_from=start)
+
+
+def _restore_newest_readable(checkpoint: tf.train.Checkpoint,
+                             manager: tf.train.CheckpointManager,
+                             log: Callable[[str], None]) -> str | None:
+  """Restores the newest checkpoint that reads back; returns its path.
+
+  A checkpoint cut short (a full disk, a partial copy) fails to read; it is
+  named in a warning and the one before it is tried, so only the steps since
+  that one are recomputed.
+
+  Raises:
+    DamagedCheckpointError: checkpoints exist but none reads.
+  """
+  damaged = []
+  for path in reversed(manager.checkpoints):
+    try:
+      # Loud on any mismatch: a silently partial restore would train on.
+      checkpoint.restore(path).assert_existing_objects_matched()
+    except (IndexError, tf.errors.OpError) as e:
+      files = sorted(tf.io.gfile.glob(f"{path}.*"))
+      log(f"warning: skipped checkpoint {path}, which does not read back "
+          f"({type(e).__name__}: {e}; files {', '.join(files)})")
+      damaged.append(path)
+      continue
+    return path
+  if damaged:
+    raise DamagedCheckpointError(
+        f"no checkpoint in {manager.directory} reads back ({len(damaged)} "
+        f"damaged, newest {damaged[0]}); move the folder away to train from "
+        "the start")
+  return None
 
 
 def recompute_batch_norm(model: keras.Model, batches) -> int:

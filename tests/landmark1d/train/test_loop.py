@@ -1,5 +1,7 @@
 """The distributed training loop: loss reduction, resume, NaN guard."""
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -33,7 +35,7 @@ def _loss(outputs, batch):
 
 
 def _run(strategy, workdir, steps, poison_step=None, lr=0.05,
-         schedule="constant", schedule_steps=None):
+         schedule="constant", schedule_steps=None, log=None):
   keras.utils.set_random_seed(1)
   with strategy.scope():
     x = keras.Input((4,))
@@ -46,7 +48,7 @@ def _run(strategy, workdir, steps, poison_step=None, lr=0.05,
       workdir=str(workdir),
       settings=loop.LoopSettings(steps=steps, global_batch_size=GLOBAL_BATCH,
                                  checkpoint_every=1, log_every=5),
-      log=lambda msg: None)
+      log=log or (lambda msg: None))
   return result, model
 
 
@@ -75,6 +77,37 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
   assert (first.step, second.resumed_from, second.step) == (5, 5, 12)
   for a, b in zip(straight.get_weights(), resumed.get_weights()):
     np.testing.assert_array_equal(a, b)
+
+
+def _truncate(path):
+  with open(path, "r+b") as f:
+    f.truncate(os.path.getsize(path) // 2)
+
+
+def test_a_truncated_newest_checkpoint_resumes_from_the_one_before(tmp_path):
+  strategy = loop.make_strategy("one_device")
+  _, straight = _run(strategy, tmp_path / "straight", 12)
+  _run(strategy, tmp_path / "resumed", 5)
+  damaged = tmp_path / "resumed" / "checkpoints" / "ckpt-5.data-00000-of-00001"
+  _truncate(damaged)
+  logged = []
+  second, resumed = _run(strategy, tmp_path / "resumed", 12,
+                         log=logged.append)
+  assert (second.resumed_from, second.step) == (4, 12)
+  assert any(line.startswith("warning:") and str(damaged) in line
+             for line in logged), logged
+  for a, b in zip(straight.get_weights(), resumed.get_weights()):
+    np.testing.assert_array_equal(a, b)  # only step 5 was recomputed
+
+
+def test_no_readable_checkpoint_is_one_plain_error(tmp_path):
+  strategy = loop.make_strategy("one_device")
+  _run(strategy, tmp_path, 3)
+  for path in (tmp_path / "checkpoints").glob("ckpt-*.data-*"):
+    _truncate(path)
+  with pytest.raises(loop.DamagedCheckpointError,
+                     match=f"no checkpoint in {tmp_path}/checkpoints reads"):
+    _run(strategy, tmp_path, 6)
 
 
 def test_resumed_cosine_schedule_run_equals_uninterrupted_run(tmp_path):
