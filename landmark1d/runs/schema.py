@@ -360,16 +360,19 @@ def upgrade(values: dict) -> dict:
   return dict(values, data=data)
 
 
+ConfigError = overrides.ConfigError  # every config error, whichever layer
+
+
 def _require(condition: bool, message: str):
   if not condition:
-    raise ValueError(message)
+    raise ConfigError(message)
 
 
 def override(config: ExperimentConfig, assignments) -> ExperimentConfig:
   """Returns a copy with `section.field=value` assignments applied.
 
   Raises:
-    ValueError: naming the assignment, for unknown fields or bad values.
+    ConfigError: naming the assignment, for unknown fields or bad values.
   """
   values = overrides.apply(ExperimentConfig, config.to_dict(), assignments,
                            moved=MOVED)
