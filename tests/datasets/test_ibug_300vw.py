@@ -157,13 +157,3 @@ def test_unreadable_video_names_the_file(tmp_path):
   with pytest.raises(ValueError, match=r"401/vid\.avi: OpenCV"):
     with pytest.warns(_counts.CountWarning):
       _prepare(tmp_path, manual)
-
-
-def test_a_missing_manual_dir_is_named_with_where_its_instructions_are(
-    tmp_path):
-  with pytest.raises(ValueError, match=(
-      r"manual_dir='.*/nowhere' does not hold its manual download: pass "
-      r"--manual_dir .*datasets/ibug_300vw/ibug_300vw_dataset_builder.py's "
-      r"MANUAL_DOWNLOAD_INSTRUCTIONS")):
-    landmark1d_datasets.prepare("ibug_300vw", data_dir=str(tmp_path / "d"),
-                                manual_dir=str(tmp_path / "nowhere"))

@@ -38,6 +38,20 @@ def test_every_real_dataset_has_dummy_data_and_a_build_step_in_the_plan():
     assert (f"--name={name} --manual_dir=$MANUAL_{name.upper()}") in plan
 
 
+@pytest.mark.parametrize("name", landmark1d_datasets.manual_download())
+def test_a_missing_manual_download_is_one_line_naming_where_to_look(
+    name, tmp_path):
+  with pytest.raises(ValueError) as raised:
+    landmark1d_datasets.prepare(name, data_dir=str(tmp_path / "d"),
+                                manual_dir=str(tmp_path / "nowhere"))
+  message = str(raised.value)
+  assert "\n" not in message
+  assert (f"manual_dir='{tmp_path}/nowhere' does not hold its manual "
+          "download: pass --manual_dir") in message
+  assert (f"datasets/{name}/{name}_dataset_builder.py's "
+          "MANUAL_DOWNLOAD_INSTRUCTIONS") in message
+
+
 def test_unknown_dataset_is_rejected():
   with pytest.raises(ValueError, match="unknown dataset 'nope'"):
     landmark1d_datasets.split_names("nope")
