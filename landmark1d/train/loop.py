@@ -13,6 +13,10 @@ What it guarantees:
     loses at most `checkpoint_every` steps, which are then recomputed.
   * A NaN / Inf loss stops training with `NonFiniteLossError`, naming the step
     and the last good checkpoint, before the bad update is saved.
+  * `steps_per_loop` steps run in one `tf.function` call (as Model Garden's
+    Orbit does): the loss is checked for NaN / Inf in the graph and read back
+    once per call, so an accelerator does not wait on the host each step.
+    Calls end at log steps; SIGTERM is honoured between calls.
   * A damaged newest checkpoint (cut short by a full disk or a partial copy)
     is named in a warning and the newest one that reads is resumed from.
 """
@@ -143,6 +147,7 @@ class LoopSettings:
   log_every: int = 100
   max_checkpoints: int = 3
   jit_compile: bool = False
+  steps_per_loop: int = 1  # steps per tf.function call; see `train`
   bn_stats_batches: int = 0  # after training; see `recompute_batch_norm`
   bn_stats_group: int = 1  # batches concatenated per forward pass
 
@@ -282,22 +287,38 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
     losses = strategy.run(replica_step, args=(batch,))
     return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
 
+  @tf.function
+  def train_steps(iterator, count):
+    """Up to `count` steps in one call; `(steps,)` losses, ending at the first
+    non-finite one (the device runs on without waiting for the host)."""
+    chunk = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+    for i in tf.range(count):
+      loss = tf.cast(train_step(next(iterator)), tf.float32)
+      step.assign_add(1)
+      chunk = chunk.write(i, loss)
+      if not tf.math.is_finite(loss):
+        break
+    return chunk.stack()
+
   losses, t0, last_log, last_log_step = [], time.time(), time.time(), start
   loss_value = float("nan")
   with _Preemption() as preemption:
     while int(step.numpy()) < settings.steps:
+      current = int(step.numpy())
+      # A call ends at the next log step, so losses are read back there.
+      count = min(settings.steps_per_loop, settings.steps - current,
+                  settings.log_every - current % settings.log_every)
+      chunk = train_steps(iterator, tf.constant(count)).numpy().tolist()
+      current, loss_value = int(step.numpy()), chunk[-1]
       # Keep the pre-update weights recoverable: a non-finite loss is caught
       # before any checkpoint of its update is written.
-      loss_value = float(train_step(next(iterator)))
-      step.assign_add(1)
-      current = int(step.numpy())
       if not np.isfinite(loss_value):
         raise NonFiniteLossError(
             f"loss is {loss_value} at step {current}; stopped before saving. "
             f"Last good checkpoint: {manager.latest_checkpoint or 'none'}. "
             "Lower the learning rate, check the inputs of that batch, or "
             "resume from the checkpoint.")
-      losses.append(loss_value)
+      losses += chunk
       manager.save(checkpoint_number=current)
       if current % settings.log_every == 0 or current == settings.steps:
         now = time.time()

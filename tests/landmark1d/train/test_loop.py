@@ -35,7 +35,8 @@ def _loss(outputs, batch):
 
 
 def _run(strategy, workdir, steps, poison_step=None, lr=0.05,
-         schedule="constant", schedule_steps=None, log=None):
+         schedule="constant", schedule_steps=None, log=None,
+         steps_per_loop=1):
   keras.utils.set_random_seed(1)
   with strategy.scope():
     x = keras.Input((4,))
@@ -47,7 +48,8 @@ def _run(strategy, workdir, steps, poison_step=None, lr=0.05,
       dataset_fn=lambda s, ctx: _dataset_fn(s, ctx, poison_step),
       workdir=str(workdir),
       settings=loop.LoopSettings(steps=steps, global_batch_size=GLOBAL_BATCH,
-                                 checkpoint_every=1, log_every=5),
+                                 checkpoint_every=1, log_every=5,
+                                 steps_per_loop=steps_per_loop),
       log=log or (lambda msg: None))
   return result, model
 
@@ -77,6 +79,32 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path):
   assert (first.step, second.resumed_from, second.step) == (5, 5, 12)
   for a, b in zip(straight.get_weights(), resumed.get_weights()):
     np.testing.assert_array_equal(a, b)
+
+
+def test_four_steps_per_call_train_the_same_weights_as_one(tmp_path):
+  strategy = loop.make_strategy("one_device")
+  one, by_one = _run(strategy, tmp_path / "one", 12)
+  four, by_four = _run(strategy, tmp_path / "four", 12, steps_per_loop=4)
+  assert four.step == 12 and four.losses == one.losses
+  for a, b in zip(by_one.get_weights(), by_four.get_weights()):
+    np.testing.assert_array_equal(a, b)
+
+
+def test_four_steps_per_call_resume_exactly(tmp_path):
+  strategy = loop.make_strategy("one_device")
+  _, straight = _run(strategy, tmp_path / "straight", 12)
+  first, _ = _run(strategy, tmp_path / "resumed", 7, steps_per_loop=4)
+  second, resumed = _run(strategy, tmp_path / "resumed", 12, steps_per_loop=4)
+  assert (first.step, second.resumed_from, second.step) == (7, 7, 12)
+  for a, b in zip(straight.get_weights(), resumed.get_weights()):
+    np.testing.assert_array_equal(a, b)
+
+
+def test_four_steps_per_call_stop_at_the_nan_step_before_saving_it(tmp_path):
+  with pytest.raises(loop.NonFiniteLossError, match="loss is nan at step 7; "
+                     r"stopped before saving. Last good checkpoint: \S*ckpt-5"):
+    _run(loop.make_strategy("one_device"), tmp_path, 12, poison_step=6,
+         steps_per_loop=4)
 
 
 def _truncate(path):
