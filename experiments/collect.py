@@ -7,9 +7,9 @@ Reads `<runs>/<config name>/eval/summary.json` for every cell (the layout
   python -m experiments.collect --table=all --runs=runs
 """
 
-from absl import app
 from absl import flags
 
+from experiments import cli
 from experiments import configs as registry
 from experiments import tables
 
@@ -31,4 +31,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

@@ -1,7 +1,7 @@
 """Lists the named experiment configs with their descriptions."""
 
-from absl import app
 
+from experiments import cli
 from experiments import configs as registry
 
 
@@ -12,4 +12,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

@@ -6,9 +6,9 @@
 import dataclasses
 import json
 
-from absl import app
 from absl import flags
 
+from experiments import cli
 from landmark1d.models import cost
 
 _HEADS = flags.DEFINE_list("heads", ["1d", "2d"], "Heads to summarise.")
@@ -37,4 +37,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

@@ -8,9 +8,9 @@ the table beside the paper's numbers (`experiments/runbook.py`).
   python -m experiments.plan --table=all --update_docs=docs/reproduction.md
 """
 
-from absl import app
 from absl import flags
 
+from experiments import cli
 from experiments import runbook
 from experiments import tables
 
@@ -39,4 +39,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

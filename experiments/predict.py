@@ -21,11 +21,11 @@ any input failed.
 
 import sys
 
-from absl import app
 from absl import flags
 from absl import logging
 import keras
 
+from experiments import cli
 from landmark1d.geometry import temporal_filters
 from landmark1d.serving import face_detection
 from landmark1d.serving import media
@@ -123,20 +123,18 @@ def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
   errors = 0
-  try:
-    boxes = _parse_boxes(_BOXES.value) if _BOXES.value else None
-    detector = _DETECTOR.value
-    if detector == "auto":
-      detector = "none" if boxes is not None else "dlib"
-    if detector == "none" and boxes is None:
-      raise predictor.InputError("--detector=none needs --boxes")
-    _smoothing(25.0)  # bad filter values fail before any input is read
-    find_faces = face_detection.HogFaceDetector() if (
-        detector == "dlib") else None
-    sources = media.sources(_INPUT.value)
-    model = predictor.ExportedModel(_MODEL.value)
-  except (ValueError, OSError, face_detection.FaceDetectorUnavailable) as e:
-    sys.exit(f"landmark1d-predict: error: {e}")
+  _smoothing(25.0)  # bad filter values fail before any input is read
+  # The model and inputs first: a wrong path is named before dlib is asked for.
+  model = predictor.ExportedModel(_MODEL.value)
+  sources = media.sources(_INPUT.value)
+  boxes = _parse_boxes(_BOXES.value) if _BOXES.value else None
+  detector = _DETECTOR.value
+  if detector == "auto":
+    detector = "none" if boxes is not None else "dlib"
+  if detector == "none" and boxes is None:
+    raise predictor.InputError("--detector=none needs --boxes")
+  find_faces = face_detection.HogFaceDetector() if (
+      detector == "dlib") else None
   for source in sources:
     try:
       path = _process(source, model, find_faces, boxes)
@@ -150,7 +148,7 @@ def main(argv):
 
 def run():
   """Console-script entry point."""
-  app.run(main)
+  cli.run(main)
 
 
 if __name__ == "__main__":

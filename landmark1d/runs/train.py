@@ -162,7 +162,7 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
       steps=t.steps, global_batch_size=examples_per_batch(config),
       checkpoint_every=t.checkpoint_every, log_every=t.log_every,
       max_checkpoints=t.max_checkpoints, jit_compile=jit_compile,
-      bn_stats_batches=-(-t.bn_stats_examples // t.batch_size),
+      steps_per_loop=t.steps_per_loop, bn_stats_batches=-(-t.bn_stats_examples // t.batch_size),
       bn_stats_group=-(-loop.BN_STATS_IMAGES // t.batch_size))
   chief = loop.is_chief(dist)
   result = loop.train(

@@ -50,6 +50,7 @@ def test_overrides_coerce_to_the_declared_types():
     ("data.landmark_set=ibug69", "Unknown landmark set"),
     ("steps", "must look like section.field=value"),
     ("train.lr_schedule=step", "train.lr_schedule must be one of"),
+    ("train.steps_per_loop=0", "train.steps_per_loop must be >= 1"),
     ("data.validation_split=test", "validation_split 'test' is also in "
      "data.eval_splits"),
 ])
@@ -142,6 +143,9 @@ def test_per_frame_occlusion_is_off_by_default_and_set_by_its_path():
 
 def test_training_settings_compare_path_by_path():
   a = schema.training_settings(_config())
+  # Steps per tf.function call change no weight (tests/landmark1d/train).
+  assert a == schema.training_settings(schema.override(
+      _config(), ["train.steps_per_loop=4"]))
   b = schema.training_settings(schema.override(_config(), [
       "data.augment.occlusion=0", "model.sigma=2"]))
   assert schema.differences(a, b) == [("data.augment.occlusion", 0.2, 0.0),
