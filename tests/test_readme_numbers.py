@@ -159,9 +159,9 @@ EXPECTED = {
     "CPU latency, batch 1: 1D at L = 768 / 2D at L = 64, same backbone":
         lambda v, d: f"{v[0]:.2f}x (Keras), {v[1]:.2f}x (TFLite)",
     "lite model (`synthetic_det1d`, F = 64) through TFLite float32, batch 1":
-        lambda v, d: (f"{v[0]:.0f} faces/s; landmarks equal to the "
-                      f"SavedModel's (max gap {v[1]:g} px), so its NRMSE is "
-                      "the main job's (next row)"),
+        lambda v, d: (f"{v[0]:.0f} faces/s; {v[1]:.2f} % NRMSE on one "
+                      "main-job run (seed 0), as its SavedModel's "
+                      f"{v[2]:.2f} %"),
     "argmax quantization error vs L/F (Section 3.1)": _quantization,
     "main job (`synthetic_det1d`, 800 steps), test NRMSE over seeds 0 / 1 / 2":
         _seeds,
