@@ -82,10 +82,14 @@ def write_results(path_prefix: str, results: dict, markdown: str):
 
 def write_split(workdir: str, split: str, scores: scoring.SplitScores,
                 baseline: scoring.SplitScores | None = None,
-                thresholds=metrics.DEFAULT_THRESHOLDS):
-  """Writes `<workdir>/eval/<split>.{json,md}` and `<split>_ced.png`."""
-  out_dir = os.path.join(workdir, "eval")
+                thresholds=metrics.DEFAULT_THRESHOLDS,
+                folder: str = "eval", decoder: str | None = None):
+  """Writes `<workdir>/<folder>/<split>.{json,md}` and `<split>_ced.png`;
+  a `decoder` is named in both files."""
+  out_dir = os.path.join(workdir, folder)
   results = {"model": scores.to_dict()}
+  if decoder:
+    results["decoder"] = decoder
   rows = {"model": _row(scores, thresholds)}
   curves = {"model": scores.errors}
   if baseline is not None:
@@ -93,6 +97,8 @@ def write_split(workdir: str, split: str, scores: scoring.SplitScores,
     rows["mean-shape baseline"] = _row(baseline, thresholds)
     curves["mean-shape baseline"] = baseline.errors
   table = results_markdown(rows)
+  if decoder:
+    table = f"Decoder: {decoder}\n\n{table}"
   write_results(os.path.join(out_dir, split), results, table)
   plot_ced(curves, max(thresholds), os.path.join(out_dir, f"{split}_ced.png"),
            title=split)
