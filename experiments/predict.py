@@ -5,7 +5,7 @@
   landmark1d-predict --model=runs/trk/saved_model --input=clip.mp4 \
       --output_dir=out --boxes=120,80,260,240
 
-Faces come from dlib's HOG detector (pip install 'landmark1d[detect]') or
+Faces come from dlib's HOG detector (pip install -e '.[detect]') or
 from --boxes, landmark-style boxes `x_min,y_min,x_max,y_max` (the tight box of
 the 68 points; several separated by ';') used for every image and as the
 start of every video track. On video each face is tracked: its next crop is
@@ -105,8 +105,9 @@ def _process(source, model, find_faces, start_boxes):
     total = min(total or _MAX_FRAMES.value, _MAX_FRAMES.value)
   writer = prediction_files.PredictionWriter(
       _OUTPUT_DIR.value, source, model, fps, _ANNOTATE.value, _PTS.value)
+  # A progress bar's cursor codes would land in redirected output.
   progress = keras.utils.Progbar(total, unit_name="frame") if (
-      source.kind != "image") else None
+      source.kind != "image" and sys.stdout.isatty()) else None
   for index, frame in enumerate(frames):
     if _MAX_FRAMES.value and index >= _MAX_FRAMES.value:
       break

@@ -82,14 +82,18 @@ def write_results(path_prefix: str, results: dict, markdown: str):
 
 def write_split(workdir: str, split: str, scores: scoring.SplitScores,
                 baseline: scoring.SplitScores | None = None,
-                thresholds=metrics.DEFAULT_THRESHOLDS):
-  """Writes `<workdir>/eval/<split>.{json,md}` and `<split>_ced.png`.
+                thresholds=metrics.DEFAULT_THRESHOLDS,
+                folder: str = "eval", decoder: str | None = None):
+  """Writes `<workdir>/<folder>/<split>.{json,md}` and `<split>_ced.png`.
 
-  Scores with frame subsets or event kinds (`scoring.score` on flagged
-  videos) add their tables below the main one.
+  A `decoder` is named in both files. Scores with frame subsets or event
+  kinds (`scoring.score` on flagged videos) add their tables below the main
+  one.
   """
-  out_dir = os.path.join(workdir, "eval")
+  out_dir = os.path.join(workdir, folder)
   results = {"model": scores.to_dict()}
+  if decoder:
+    results["decoder"] = decoder
   rows = {"model": _row(scores, thresholds)}
   curves = {"model": scores.errors}
   scored = {"model": scores}
@@ -99,6 +103,8 @@ def write_split(workdir: str, split: str, scores: scoring.SplitScores,
     curves["mean-shape baseline"] = baseline.errors
     scored["mean-shape baseline"] = baseline
   table = "\n\n".join([results_markdown(rows)] + subset_tables(scored))
+  if decoder:
+    table = f"Decoder: {decoder}\n\n{table}"
   write_results(os.path.join(out_dir, split), results, table)
   plot_ced(curves, max(thresholds), os.path.join(out_dir, f"{split}_ced.png"),
            title=split)

@@ -182,7 +182,9 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
   """Scores the workdir's model on each eval split, beside the mean shape.
 
   Writes `eval/<split>.{json,md}`, `eval/<split>_ced.png`, a jitter figure
-  for videos and `eval/summary.json` (with the config name and decoder).
+  for videos and `eval/summary.json` (with the config name and decoder); a
+  decoder other than the config's writes them under `eval/<decoder>/`, so
+  each decoder keeps its own result and `eval/` stays the config's.
 
   Args:
     config: the experiment (its eval splits, decoder, scoring).
@@ -201,6 +203,8 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
   """
   config.validate()
   decoder = decoder or config.eval.decoder
+  folder = ("eval" if decoder == config.eval.decoder
+            else os.path.join("eval", decoder))
   if model_workdir:
     common.check_same_training(config, model_workdir)
   model = model or common.restore(config, model_workdir or workdir)
@@ -220,9 +224,9 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
     preds, base = collected["model"], collected["baseline"]
     scores, baseline = score(config, preds), score(config, base)
     table = reporting.write_split(workdir, split, scores, baseline,
-                                  config.eval.thresholds)
+                                  config.eval.thresholds, folder, decoder)
     if preds.video_ids is not None:
-      reporting.plot_jitter(preds, os.path.join(workdir, "eval",
+      reporting.plot_jitter(preds, os.path.join(workdir, folder,
                                                 f"{split}_jitter.png"))
     log(f"\n{config.name}: split {split!r} ({len(preds.landmarks)} images, "
         f"decoder {decoder})\n{table}")
@@ -232,5 +236,5 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
                       "images": int(len(preds.landmarks))}
     if scores.jitter is not None:
       summary[split]["jitter_percent"] = scores.jitter
-  loop.write_json(os.path.join(workdir, "eval", "summary.json"), summary)
+  loop.write_json(os.path.join(workdir, folder, "summary.json"), summary)
   return results

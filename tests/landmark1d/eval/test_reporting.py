@@ -78,3 +78,21 @@ def test_write_split_adds_degraded_skip_first_and_event_tables(tmp_path):
   assert saved["videos"] == [{"video": "v", "frames": 4,
                               "nrmse": pytest.approx(0.75),
                               "jitter": pytest.approx(2.0)}]
+
+
+def test_write_split_for_another_decoder_keeps_its_own_files(tmp_path):
+  gt = np.random.default_rng(1).uniform(0, 200, size=(2, 68, 2))
+  gt[:, 36], gt[:, 45] = (50.0, 100.0), (150.0, 100.0)  # inter-ocular 100
+  model = scoring.score(scoring.Predictions(
+      gt + 2.0, gt, np.ones((2, 68), bool), list("ab")), landmark_set="ibug68")
+  reporting.write_split(str(tmp_path), "test", model)
+  reporting.write_split(str(tmp_path), "test", model,
+                        folder=os.path.join("eval", "dark"), decoder="dark")
+  assert sorted(os.listdir(os.path.join(tmp_path, "eval", "dark"))) == [
+      "test.json", "test.md", "test_ced.png"]
+  with open(os.path.join(tmp_path, "eval", "dark", "test.md")) as f:
+    assert f.readline() == "Decoder: dark\n"
+  with open(os.path.join(tmp_path, "eval", "dark", "test.json")) as f:
+    assert json.load(f)["decoder"] == "dark"
+  with open(os.path.join(tmp_path, "eval", "test.json")) as f:
+    assert "decoder" not in json.load(f)  # the config's result untouched
