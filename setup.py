@@ -42,6 +42,7 @@ setuptools.setup(
         "test": ["pytest>=8", "dill", "dlib-bin", "face-recognition-models",
                  "ai-edge-litert", "jax[cpu]>=0.10"],
         "tflite": ["ai-edge-litert"],
+        "jax": ["jax[cpu]>=0.10"],  # KERAS_BACKEND=jax, bench/device_cost
         "detect": ["dlib-bin"],
         # The `tfds build datasets/<name>` CLI imports these; pip then moves
         # protobuf 7.36 -> 6.33 and pyarrow 26 -> 25 (TF 2.21 still imports).

@@ -40,6 +40,7 @@ the video frames is recorded beside the tracker's.
 from __future__ import annotations
 
 import json
+import math
 import os
 
 from absl import app
@@ -53,6 +54,7 @@ from bench import cli
 from bench import seed_statistics as stats
 from experiments import configs as registry
 from landmark1d.data import input_pipeline
+from landmark1d.models import cost
 from landmark1d.runs import common
 from landmark1d.runs import evaluate
 from landmark1d.runs import schema
@@ -182,6 +184,16 @@ def cell_references(config: schema.ExperimentConfig) -> dict:
                   collected["mean_shape"].landmarks))}
 
 
+def cell_cost(config: schema.ExperimentConfig) -> dict:
+  """Parameters and GFLOPs per image of a detector cell's model, so a
+  claim between cells can be read against their capacity."""
+  model = common.build_detector(config)
+  size = config.data.crop_size
+  return {"parameters": int(model.count_params()),
+          "gflops_per_image": round(
+              cost.count_flops(model, (1, size, size, 3)) / 1e9, 4)}
+
+
 def _detector_scores(config, model, split: str | None = None,
                      decoders=DECODERS) -> dict:
   """NRMSE per decoder of a restored detector on `split` (default: the
@@ -288,6 +300,12 @@ def claims(cells: dict) -> dict:
     out["a_L_trend" + tag] = _compare(
         cells, "accuracy_det1d_L16", "accuracy_det1d_L192",
         "L/F = 3 lower than 0.25", "L/F = 3 higher than 0.25", key)
+    # The same trend from L/F = 1, where the argmax floor at F = 64 (1.28 %)
+    # is the paper's at L/F = 0.25 and F = 256: the part of (a) that does not
+    # hinge on our crop size.
+    out["a_L_trend_from_LF1" + tag] = _compare(
+        cells, "accuracy_det1d_L64", "accuracy_det1d_L192",
+        "L/F = 3 lower than 1", "L/F = 3 higher than 1", key)
     for length in (16, 32, 64):
       out[f"b_1d_vs_2d_L{length}" + tag] = _compare(
           cells, f"accuracy_det2d_L{length}", f"accuracy_det1d_L{length}",
@@ -301,9 +319,59 @@ def claims(cells: dict) -> dict:
     out["d_lambda_0.3_vs_0" + tag] = _compare(
         cells, "accuracy_trk1d_lambda0.0", "accuracy_trk1d_lambda0.3",
         "lambda 0.3 lower than 0", "lambda 0 lower than 0.3", key)
+    # Table 1's actual comparison: 2D at the largest L it affords (L = F
+    # here, 128 = F / 2 in the paper) against 1D at the paper's L = 3F.
+    out["b_2d_LF_vs_1d_L3F" + tag] = _compare(
+        cells, "accuracy_det2d_L64", GAMMA_03,
+        "1D at L = 3F lower than 2D at L = F",
+        "2D at L = F lower than 1D at L = 3F", key)
   out["d_jitter_lambda_0.3_vs_0"] = _compare(
       cells, "accuracy_trk1d_lambda0.0", "accuracy_trk1d_lambda0.3",
       "lambda 0.3 jitters less", "lambda 0 jitters less", "jitter_percent")
+  return out
+
+
+def _sweep(cells: dict, head: str) -> list[str]:
+  """The detector cells of `head`'s L sweep (the paper's gamma, no tracker)."""
+  return [name for name, c in cells.items()
+          if name.startswith(f"accuracy_det{head}_L") and c["head"] == head]
+
+
+def trends(cells: dict) -> dict:
+  """Claim (a) over every run of a head's L sweep, not only its two ends.
+
+  Per head and decoder: the least-squares slope of test NRMSE (points) per
+  doubling of L, one point per (cell, seed) at log2(L / F), with its 95 %
+  interval (`seed_statistics.trend`), and the change over the sweep that the
+  interval allows, as a fraction of the fitted NRMSE at the smallest L/F.
+  """
+  out = {}
+  for head in ("1d", "2d"):
+    names = _sweep(cells, head)
+    if len({cells[n]["L"] for n in names}) < 2:
+      continue
+    ratios = [cells[n]["L_over_F"] for n in names]
+    doublings = math.log2(max(ratios) / min(ratios))
+    for key, tag in (("nrmse_argmax_percent", ""), ("nrmse_dark_percent",
+                                                     "_dark")):
+      x = [math.log2(cells[n]["L_over_F"]) for n in names
+           for r in cells[n]["runs"].values() if key in r]
+      y = [r[key] for n in names for r in cells[n]["runs"].values()
+           if key in r]
+      fit = stats.trend(x, y)
+      start = fit["intercept"] + fit["slope"] * math.log2(min(ratios))
+      entry = {"cells": names, "metric": key, "x": "log2(L / F)",
+               "doublings": doublings, **fit}
+      if fit["low"] is None:
+        entry["verdict"] = "no interval"
+      else:
+        entry["change_over_sweep_relative"] = [
+            v * doublings / start for v in (fit["low"], fit["high"])]
+        entry["verdict"] = (
+            "falls as L grows (interval below 0)" if fit["high"] < 0 else
+            "rises as L grows (interval above 0)" if fit["low"] > 0 else
+            "not resolved: the interval contains 0")
+      out[f"{head}_L_slope{tag}"] = entry
   return out
 
 
@@ -322,6 +390,7 @@ def _load(out: str, mode: str) -> dict:
 
 def _write(results: dict, out: str):
   results["claims"] = claims(results["cells"])
+  results["trends"] = trends(results["cells"])
   cli.write_json(results, out, NAME)
 
 
@@ -356,6 +425,8 @@ def run(mode: str, out: str, workdir: str, data_dir: str,
           "settings": wanted, "runs": {}}
     cell_runs.check_same(entry["settings"], wanted, f"cell {cell} in {out}")
     entry["settings"] = wanted  # written back in the current layout
+    if "cost" not in entry and not common.is_tracker(config):
+      entry["cost"] = cell_cost(config)
     for seed in SEEDS[mode]:
       if str(seed) in entry["runs"]:
         continue  # finished: never trained again
@@ -451,6 +522,14 @@ def _slope(cell: dict) -> dict | None:
   return stats.summary(slopes) if slopes else None
 
 
+def _cost(cell: dict) -> str:
+  """`params (M) | GFLOPs` cells of a row (blank for trackers)."""
+  if "cost" not in cell:
+    return " | "
+  c = cell["cost"]
+  return f"{c['parameters'] / 1e6:.3f} | {c['gflops_per_image']:.3f}"
+
+
 def _bounds(c: dict | None) -> str:
   if not c or c["low"] is None:
     return ""
@@ -472,17 +551,18 @@ def _reading_order(item: tuple[str, dict]) -> tuple:
 
 def markdown(results: dict) -> str:
   """The cells and the claims as the two tables docs/reproduction.md shows."""
-  lines = ["| cell | head | L/F | gamma | lambda | seeds | steps | argmax NRMSE "
-           "(%) | DARK NRMSE (%) | argmax floor (%) | jitter (%) | validation "
-           "slope, last quarter (points / 1000 steps) |",
+  lines = ["| cell | head | L/F | gamma | lambda | params (M) | GFLOPs / image "
+           "| seeds | steps | argmax NRMSE (%) | DARK NRMSE (%) | argmax floor "
+           "(%) | jitter (%) | validation slope, last quarter (points / 1000 "
+           "steps) |",
            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
-           "| ---: | ---: |"]
+           "| ---: | ---: | ---: | ---: |"]
   for name, c in sorted(results["cells"].items(), key=_reading_order):
     steps = sorted({r["steps"] for r in c["runs"].values()})
     lam = "" if c["lambda"] is None else f"{c['lambda']:g}"
     lines.append(
         f"| {name} | {c['head'].upper()} | {c['L_over_F']:g} | {c['gamma']:g} "
-        f"| {lam} | {len(c['runs'])} | {'/'.join(map(str, steps))} | "
+        f"| {lam} | {_cost(c)} | {len(c['runs'])} | {'/'.join(map(str, steps))} | "
         f"{_mean_std(c.get('nrmse_argmax'))} | "
         f"{_mean_std(c.get('nrmse_dark'))} | "
         f"{c['floor_argmax_percent']:.2f} | {_mean_std(c.get('jitter'))} | "
@@ -500,6 +580,20 @@ def markdown(results: dict) -> str:
         f"| {name} | {c['reference']} - {c['other']} | {w['difference']:+.2f} "
         f"({100 * w['relative']:+.1f} %) | {_bounds(w)} | "
         f"{_bounds(c['paired'])} | {c['verdict']} |")
+  lines += ["", "| trend | cells (runs) | slope (points per doubling of L) | "
+            "95 % interval | change over the sweep (relative) | verdict |",
+            "| --- | --- | ---: | --- | --- | --- |"]
+  for name, t in results.get("trends", {}).items():
+    if t["low"] is None:
+      lines.append(f"| {name} | {len(t['cells'])} ({t['n']}) | "
+                   f"{t['slope']:+.3f} | | | {t['verdict']} |")
+      continue
+    low, high = t["change_over_sweep_relative"]
+    lines.append(
+        f"| {name} | {len(t['cells'])} ({t['n']}) | {t['slope']:+.3f} | "
+        f"[{t['low']:+.3f}, {t['high']:+.3f}] | {100 * low:+.0f} ... "
+        f"{100 * high:+.0f} % over {t['doublings']:.2f} doublings | "
+        f"{t['verdict']} |")
   return "\n".join(lines)
 
 

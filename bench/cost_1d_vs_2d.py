@@ -174,10 +174,28 @@ def main(argv):
   del argv
   results = run(cli.FLAGS.mode, cli.FLAGS.out, cli.FLAGS.configs,
                 cli.FLAGS.resume)
-  print(json.dumps({k: results[k] for k in (
-      "ratios_2d_over_1d", "tracker_ratios_2d_over_1d", "targets")},
-                   indent=1))
-  print(json.dumps(results["projection"]["L_at_budget"], indent=1))
+  print(summary(results, os.path.join(cli.FLAGS.out, f"{NAME}.json")))
+
+
+def summary(results: dict, path: str) -> str:
+  """A few labelled lines: the targets, where each fit reaches the budget,
+  and, in reduced mode, that the numbers are not the measurement."""
+  lines = [f"cost_1d_vs_2d, mode {results['mode']} (all rows and ratios: "
+           f"{path})"]
+  if results["mode"] != "full":
+    lines.append("reduced mode checks that the machinery runs (small model, "
+                 "loaded machine): its ratios are not the measurement; the "
+                 "README's numbers come from --mode=full, run alone")
+  for target in results["targets"].values():
+    verdict = ("" if "pass" not in target else
+               f" (limit {target['limit']:g}: "
+               f"{'met' if target['pass'] else 'not met'})")
+    lines.append(f"- {target['what']}: {target['value']:.2f}x{verdict}")
+  for fit, length in results["projection"]["L_at_budget"].items():
+    if length is not None:
+      lines.append(f"- {fit}: the fitted line reaches the memory budget at "
+                   f"L = {length:,.0f}")
+  return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -450,6 +450,20 @@ def main(argv):
                 names=f.jobs_to_run)
   print(json.dumps({k: results[k] for k in (
       "verdicts_at_32GiB", "largest_batch_at_32GiB")}, indent=1))
+  problem = no_job_ran(results["rows"])
+  if problem:
+    raise SystemExit(problem)
+
+
+def no_job_ran(rows: list) -> str | None:
+  """The exit message when no job was measured or ran out of memory (e.g.
+  every child failed to import jax), else None."""
+  if any(r.get("status") in ("measured", "OOM") for r in rows):
+    return None
+  errors = sorted({str(r.get("error", r.get("status")))[:200] for r in rows})
+  return (f"device_cost: no job ran ({len(rows)} jobs; errors: "
+          f"{'; '.join(errors)}); the JAX backend needs "
+          "`pip install -e '.[jax]'`")
 
 
 if __name__ == "__main__":

@@ -87,6 +87,37 @@ def paired(reference: dict, other: dict) -> dict | None:
   return _with_relative(out, float(np.mean([reference[s] for s in seeds])))
 
 
+def trend(x, y) -> dict:
+  """Least-squares line y = intercept + slope x with the slope's 95 % interval.
+
+  Pools every run of several cells (one point per run), so a trend along a
+  sweep is tested with all its runs instead of its two end cells.
+
+  Args:
+    x: per-run abscissa, e.g. log2(L / F) of the run's cell.
+    y: per-run values, e.g. test NRMSE (%).
+
+  Returns:
+    `{"slope", "intercept", "low", "high", "df", "n"}`: the interval is
+    slope +- t_0.975(n - 2) x its standard error; low and high are None
+    with fewer than 3 points or no spread in x.
+  """
+  x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+  dx = x - x.mean()
+  sxx = float(dx @ dx)
+  slope = float(dx @ (y - y.mean()) / sxx) if sxx > 0 else float("nan")
+  intercept = float(y.mean() - slope * x.mean())
+  out = {"slope": slope, "intercept": intercept, "low": None, "high": None,
+         "df": None, "n": int(len(x))}
+  if len(x) > 2 and sxx > 0:
+    residuals = y - intercept - slope * x
+    se = math.sqrt(float(residuals @ residuals) / (len(x) - 2) / sxx)
+    t = stats.t.ppf(0.5 + CONFIDENCE / 2, len(x) - 2)
+    out.update(low=float(slope - t * se), high=float(slope + t * se),
+               df=len(x) - 2)
+  return out
+
+
 def _with_relative(out: dict, reference_mean: float) -> dict:
   scale = 1.0 / reference_mean if reference_mean else float("nan")
   out["relative"] = out["difference"] * scale

@@ -1,21 +1,30 @@
 """tfds builders for landmark1d (imported as `landmark1d_datasets`).
 
-One folder per dataset, as tfds lays them out. Importing a folder's
-`<name>_dataset_builder` module registers its `Builder` with tfds; `builder`
-does that on demand so callers can use plain tfds names such as
-"synthetic_faces/images" or "ibug_300w".
+One folder per dataset, as tfds lays them out: a folder holding
+`<name>_dataset_builder.py` is dataset `<name>` (`KNOWN`), so adding a
+dataset is adding its folder. Importing that module registers its `Builder`
+with tfds; `builder` does that on demand so callers can use plain tfds names
+such as "synthetic_faces/images" or "ibug_300w".
 """
 
 import importlib
+import os
 
-KNOWN = ("synthetic_faces", "ibug_300w", "aflw19", "ibug_300vw",
-         "talking_face")
+_HERE = os.path.dirname(os.path.abspath(__file__))
+KNOWN = tuple(sorted(
+    name for name in os.listdir(_HERE)
+    if os.path.isfile(os.path.join(_HERE, name, f"{name}_dataset_builder.py"))))
+
+
+def _folder(name: str) -> str:
+  """The folder of dataset `name` ("folder", "folder/config:version")."""
+  return name.split("/")[0].split(":")[0]
 
 
 def register(name: str):
   """Imports (and returns) the builder module of dataset `name` ("folder" or
   "folder/config")."""
-  folder = name.split("/")[0].split(":")[0]
+  folder = _folder(name)
   if folder not in KNOWN:
     raise ValueError(f"unknown dataset {name!r}; landmark1d provides {KNOWN}")
   return importlib.import_module(
@@ -32,6 +41,18 @@ def landmark_set(name: str) -> str:
   return register(name).LANDMARK_SET
 
 
+def needs_manual_download(name: str) -> bool:
+  """Whether dataset `name` is built from files the user downloads (tfds's
+  `MANUAL_DOWNLOAD_INSTRUCTIONS`), as every real dataset is."""
+  return bool(getattr(register(name).Builder, "MANUAL_DOWNLOAD_INSTRUCTIONS",
+                      None))
+
+
+def manual_download() -> tuple[str, ...]:
+  """The datasets built from a manual download, in `KNOWN`'s order."""
+  return tuple(name for name in KNOWN if needs_manual_download(name))
+
+
 def builder(name: str, data_dir: str | None = None):
   """The tfds builder for `name`, registered first."""
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
@@ -46,9 +67,24 @@ def prepare(name: str, data_dir: str | None = None,
   The synthetic set builds itself; real datasets need `manual_dir` holding the
   manually downloaded files (each builder's MANUAL_DOWNLOAD_INSTRUCTIONS say
   which).
+
+  Raises:
+    ValueError: an unknown dataset, or a real one not built yet whose
+      `manual_dir` is missing or empty (tfds's own error would quote all of
+      its instructions).
   """
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
   b = builder(name, data_dir)
+  if (needs_manual_download(name) and not b.is_prepared()
+      and not (manual_dir and os.path.isdir(manual_dir)
+               and os.listdir(manual_dir))):
+    folder = _folder(name)
+    raise ValueError(
+        f"not built in data_dir={data_dir!r}, and manual_dir={manual_dir!r} "
+        "does not hold its manual download: pass --manual_dir (or "
+        f"--set=data.manual_dir=...) naming it; datasets/{folder}/"
+        f"{folder}_dataset_builder.py's MANUAL_DOWNLOAD_INSTRUCTIONS say "
+        "what goes in it")
   b.download_and_prepare(download_config=tfds.download.DownloadConfig(
       manual_dir=manual_dir))
   return b

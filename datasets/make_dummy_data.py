@@ -1,6 +1,6 @@
 """Writes the `dummy_data/` folder of every real builder, tfds style.
 
-  python -m landmark1d_datasets.make_dummy_data            # all four
+  python -m landmark1d_datasets.make_dummy_data            # all
   python -m landmark1d_datasets.make_dummy_data ibug_300vw # one
 
 Each folder holds a few kilobyte-sized files in the *published* layout and
@@ -25,6 +25,7 @@ import sys
 import cv2
 import numpy as np
 
+import landmark1d_datasets
 from landmark1d.geometry import coordinates
 from landmark1d.geometry import pts
 from landmark1d_datasets.synthetic_faces import face_model
@@ -277,8 +278,17 @@ def write_talking_face(root: str):
                to_talking_face68(points))
 
 
-WRITERS = {"ibug_300w": write_ibug_300w, "aflw19": write_aflw19,
-           "ibug_300vw": write_ibug_300vw, "talking_face": write_talking_face}
+def _writers() -> dict:
+  """`write_<name>` of every dataset built from a manual download."""
+  names = landmark1d_datasets.manual_download()
+  missing = [f"write_{n}" for n in names if f"write_{n}" not in globals()]
+  if missing:
+    raise NotImplementedError(f"datasets/make_dummy_data.py has no {missing}"
+                              ": each real dataset needs its dummy download")
+  return {n: globals()[f"write_{n}"] for n in names}
+
+
+WRITERS = _writers()
 
 
 def dummy_dir(name: str) -> str:

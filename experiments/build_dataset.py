@@ -9,10 +9,11 @@ both write the same files.
   python -m experiments.build_dataset --name=synthetic_faces/video
 """
 
-from absl import app
 from absl import flags
 
 import landmark1d_datasets
+from experiments import cli
+from landmark1d.runs import datasets
 
 _NAME = flags.DEFINE_string(
     "name", None, "Dataset, optionally with a config: one of "
@@ -28,12 +29,11 @@ _DATA_DIR = flags.DEFINE_string(
 
 def main(argv):
   del argv
-  builder = landmark1d_datasets.prepare(_NAME.value, data_dir=_DATA_DIR.value,
-                                        manual_dir=_MANUAL_DIR.value)
+  builder = datasets.prepare(_NAME.value, _DATA_DIR.value, _MANUAL_DIR.value)
   print(f"{builder.info.full_name} in {builder.data_dir}")
   for split, info in sorted(builder.info.splits.items()):
     print(f"  {split}: {info.num_examples} examples")
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

@@ -13,6 +13,7 @@ from absl import flags
 import cv2
 import numpy as np
 
+from experiments import cli
 from landmark1d.serving import face_detection
 
 _DATASET = flags.DEFINE_string("dataset", None, "tfds dataset with landmarks.")
@@ -74,4 +75,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

@@ -7,14 +7,14 @@ Reads `<runs>/<config name>/eval/summary.json` for every cell (the layout
   python -m experiments.collect --table=all --runs=runs
 """
 
-from absl import app
 from absl import flags
 
+from experiments import cli
 from experiments import configs as registry
 from experiments import tables
 
 _TABLE = flags.DEFINE_enum("table", "all", [*tables.TABLES, "all"],
-                           "Which table (1-4, figure3, all).")
+                           "Which table (1-4, figure3, figure4, all).")
 _RUNS = flags.DEFINE_string("runs", "runs", "Folder holding one workdir per "
                             "config name.")
 
@@ -31,4 +31,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

@@ -6,10 +6,10 @@
       --workdir=runs/table3_300w_dark --model_workdir=runs/table3_300w
 """
 
-from absl import app
 from absl import logging
 from absl import flags
 
+from experiments import cli
 from experiments import flags_common
 from landmark1d.geometry import heatmaps
 from landmark1d.runs import evaluate
@@ -33,4 +33,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

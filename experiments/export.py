@@ -9,10 +9,10 @@ TFLite files (the `detect` signature) go beside the SavedModel as
 
 import os
 
-from absl import app
 from absl import logging
 from absl import flags
 
+from experiments import cli
 from experiments import flags_common
 from landmark1d.geometry import heatmaps
 from landmark1d.runs import evaluate
@@ -53,4 +53,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

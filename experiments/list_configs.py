@@ -1,15 +1,18 @@
 """Lists the named experiment configs with their descriptions."""
 
-from absl import app
 
+from experiments import cli
 from experiments import configs as registry
 
 
 def main(argv):
   del argv
   for name in registry.names():
-    print(f"{name:40s} {registry.get(name).description}")
+    description = registry.get(name).description
+    if name.endswith("_smoke"):  # smoke configs reuse their full config's text
+      description = f"smoke (seconds, tiny data) of: {description}"
+    print(f"{name:40s} {description}")
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

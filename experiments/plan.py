@@ -8,14 +8,14 @@ the table beside the paper's numbers (`experiments/runbook.py`).
   python -m experiments.plan --table=all --update_docs=docs/reproduction.md
 """
 
-from absl import app
 from absl import flags
 
+from experiments import cli
 from experiments import runbook
 from experiments import tables
 
 _TABLE = flags.DEFINE_enum("table", "all", [*tables.TABLES, "all"],
-                           "Which table (1-4, figure3, all).")
+                           "Which table (1-4, figure3, figure4, all).")
 _RUNS = flags.DEFINE_string("runs", "runs", "Folder for the run directories.")
 _CROSS_VALIDATE = flags.DEFINE_bool(
     "cross_validate", True, "Include the 10-fold selection of gamma / lambda "
@@ -39,4 +39,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

@@ -5,24 +5,28 @@
   landmark1d-predict --model=runs/trk/saved_model --input=clip.mp4 \
       --output_dir=out --boxes=120,80,260,240
 
-Faces come from dlib's HOG detector (pip install 'landmark1d[detect]') or
+Faces come from dlib's HOG detector (pip install -e '.[detect]') or
 from --boxes, landmark-style boxes `x_min,y_min,x_max,y_max` (the tight box of
 the 68 points; several separated by ';') used for every image and as the
 start of every video track. On video each face is tracked: its next crop is
 taken around its last landmarks, through the tracker's temporal fusion when
 the export is a tracker; a face whose mean confidence drops below
---min_confidence is re-detected. Writes, per input, `<stem>.json`, an
-annotated `<stem>.jpg` / `<stem>.mp4` and `<stem>_pts/*.pts` (see
-landmark1d/serving/prediction_files.py). Exits 1 if any input failed.
+--min_confidence is re-detected. --smoothing=ema|one_euro filters each video
+track's landmarks over time (docs/serving.md, "Smoothing"; One Euro cutoffs in
+Hz at the video's frame rate); crops still follow the raw landmarks. Writes,
+per input, `<stem>.json`, an annotated `<stem>.jpg` / `<stem>.mp4` and
+`<stem>_pts/*.pts` (see landmark1d/serving/prediction_files.py). Exits 1 if
+any input failed.
 """
 
 import sys
 
-from absl import app
 from absl import flags
 from absl import logging
 import keras
 
+from experiments import cli
+from landmark1d.geometry import temporal_filters
 from landmark1d.serving import face_detection
 from landmark1d.serving import media
 from landmark1d.serving import prediction_files
@@ -46,6 +50,19 @@ _MAX_FRAMES = flags.DEFINE_integer("max_frames", 0, "Stop each video after "
 _ANNOTATE = flags.DEFINE_bool("annotate", True, "Write annotated images / "
                               "video.")
 _PTS = flags.DEFINE_bool("pts", True, "Write .pts files.")
+_SMOOTHING = flags.DEFINE_enum(
+    "smoothing", "none", list(temporal_filters.NAMES),
+    "Temporal filter on video landmarks (images ignore it): ema or one_euro.")
+_EMA_ALPHA = flags.DEFINE_float(
+    "ema_alpha", 0.5, "EMA weight of the new frame, in (0, 1].")
+_ONE_EURO_MIN_CUTOFF = flags.DEFINE_float(
+    "one_euro_min_cutoff", 1.0, "One Euro cutoff at rest, Hz (at the "
+    "video's frame rate); lower smooths still faces more.")
+_ONE_EURO_BETA = flags.DEFINE_float(
+    "one_euro_beta", 0.05, "One Euro cutoff gained per px/s of landmark "
+    "speed (1/px); higher lags less on fast motion.")
+_ONE_EURO_D_CUTOFF = flags.DEFINE_float(
+    "one_euro_d_cutoff", 1.0, "One Euro cutoff of the speed estimate, Hz.")
 
 
 def _parse_boxes(text: str):
@@ -57,23 +74,40 @@ def _parse_boxes(text: str):
         f"{text!r}") from e
 
 
+def _smoothing(fps: float):
+  """The --smoothing filter for a video at `fps` frames per second."""
+  name = _SMOOTHING.value
+  params = {"none": {}, "ema": {"alpha": _EMA_ALPHA.value},
+            "one_euro": {"min_cutoff": _ONE_EURO_MIN_CUTOFF.value,
+                         "beta": _ONE_EURO_BETA.value,
+                         "d_cutoff": _ONE_EURO_D_CUTOFF.value,
+                         "frequency": fps}}[name]
+  try:
+    return temporal_filters.make_filter(name, **params)
+  except ValueError as e:
+    raise predictor.InputError(f"--smoothing={name}: {e}") from e
+
+
 def _process(source, model, find_faces, start_boxes):
   """Runs one input through the model and writes its files."""
-  tracker = predictor.FaceTracker(
-      model, find_faces,
-      _MIN_CONFIDENCE.value if find_faces is not None else 0.0)
-  tracker.start(start_boxes)
   if source.kind == "image":
     frames, total, fps = [media.read_image(source.path)], 1, 25.0
+    smoothing = None
   else:
     video = media.Video(source)
     frames, total, fps = video, video.frame_count, video.fps
+    smoothing = _smoothing(fps)
+  tracker = predictor.FaceTracker(
+      model, find_faces,
+      _MIN_CONFIDENCE.value if find_faces is not None else 0.0, smoothing)
+  tracker.start(start_boxes)
   if _MAX_FRAMES.value and source.kind != "image":
     total = min(total or _MAX_FRAMES.value, _MAX_FRAMES.value)
   writer = prediction_files.PredictionWriter(
       _OUTPUT_DIR.value, source, model, fps, _ANNOTATE.value, _PTS.value)
+  # A progress bar's cursor codes would land in redirected output.
   progress = keras.utils.Progbar(total, unit_name="frame") if (
-      source.kind != "image") else None
+      source.kind != "image" and sys.stdout.isatty()) else None
   for index, frame in enumerate(frames):
     if _MAX_FRAMES.value and index >= _MAX_FRAMES.value:
       break
@@ -90,19 +124,18 @@ def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
   errors = 0
-  try:
-    boxes = _parse_boxes(_BOXES.value) if _BOXES.value else None
-    detector = _DETECTOR.value
-    if detector == "auto":
-      detector = "none" if boxes is not None else "dlib"
-    if detector == "none" and boxes is None:
-      raise predictor.InputError("--detector=none needs --boxes")
-    find_faces = face_detection.HogFaceDetector() if (
-        detector == "dlib") else None
-    sources = media.sources(_INPUT.value)
-    model = predictor.ExportedModel(_MODEL.value)
-  except (ValueError, OSError, face_detection.FaceDetectorUnavailable) as e:
-    sys.exit(f"landmark1d-predict: error: {e}")
+  _smoothing(25.0)  # bad filter values fail before any input is read
+  # The model and inputs first: a wrong path is named before dlib is asked for.
+  model = predictor.ExportedModel(_MODEL.value)
+  sources = media.sources(_INPUT.value)
+  boxes = _parse_boxes(_BOXES.value) if _BOXES.value else None
+  detector = _DETECTOR.value
+  if detector == "auto":
+    detector = "none" if boxes is not None else "dlib"
+  if detector == "none" and boxes is None:
+    raise predictor.InputError("--detector=none needs --boxes")
+  find_faces = face_detection.HogFaceDetector() if (
+      detector == "dlib") else None
   for source in sources:
     try:
       path = _process(source, model, find_faces, boxes)
@@ -116,7 +149,7 @@ def main(argv):
 
 def run():
   """Console-script entry point."""
-  app.run(main)
+  cli.run(main)
 
 
 if __name__ == "__main__":

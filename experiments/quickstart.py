@@ -12,10 +12,10 @@ import os
 
 import numpy as np
 import tensorflow as tf
-from absl import app
 from absl import logging
 from absl import flags
 
+from experiments import cli
 from experiments import configs as registry
 from landmark1d.runs import common
 from landmark1d.runs import evaluate
@@ -62,4 +62,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-  app.run(main)
+  cli.run(main)

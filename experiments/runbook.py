@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 
+import landmark1d_datasets
 from experiments import configs as registry
 from experiments import tables as tables_lib
 from landmark1d.runs import schema
 
 DATA_DIR = "$TFDS_DIR"
-MANUAL_DIRS = {"ibug_300w": "$MANUAL_300W", "aflw19": "$MANUAL_AFLW",
-               "ibug_300vw": "$MANUAL_300VW", "talking_face": "$MANUAL_TF"}
 CV_VALUES = ",".join(f"{0.1 * i:.1f}" for i in range(1, 11))  # Sec. 5.1
 CV_FOLDS = 10
 # (parameter, training set): the config whose training split is folded.
@@ -37,8 +36,14 @@ TABLE_CROSS_VALIDATION = {
     "3": (("gamma", "300w"), ("gamma", "aflw")),
     "4": (("gamma", "300vw"), ("lambda", "300vw")),
     "figure3": (("lambda", "300vw"),),  # gamma is the figure's variable
+    "figure4": (("gamma", "300vw"), ("lambda", "300vw")),
 }
 WIDTH = 110
+
+
+def _manual_dir(dataset: str) -> str:
+  """The shell variable a plan names for `dataset`'s manual download."""
+  return f"$MANUAL_{dataset.upper()}"
 
 
 def _rank(name: str):
@@ -120,8 +125,8 @@ def commands(tables: list, runs: str = "runs",
       "Runs resume after a kill.",
       "", "# 1. Build the datasets."]
   lines += [_command("build_dataset", f"--name={d}",
-                     f"--manual_dir={MANUAL_DIRS[d]}", f"--data_dir={DATA_DIR}")
-            for d in MANUAL_DIRS if d in datasets]
+                     f"--manual_dir={_manual_dir(d)}", f"--data_dir={DATA_DIR}")
+            for d in landmark1d_datasets.manual_download() if d in datasets]
   if cross_validate and cv:
     lines += [
         "", f"# 2. {CV_FOLDS}-fold cross-validation on the training sets "

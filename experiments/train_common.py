@@ -14,8 +14,6 @@
       --cross_validate=lambda
 """
 
-import sys
-
 from absl import app
 from absl import logging
 from absl import flags
@@ -59,10 +57,7 @@ def main_for(kind: str):
           f"{'tracker' if common.is_tracker(config) else 'detector'} "
           f"config; use experiments/train_"
           f"{'tracker' if common.is_tracker(config) else 'detector'}.py")
-    try:
-      run(config)
-    except common.DetectorRunError as e:
-      sys.exit(f"error: {e}")  # the message says what to run; no traceback
+    run(config)
   return main
 
 

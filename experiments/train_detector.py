@@ -3,9 +3,8 @@
   python -m experiments.train_detector --config=synthetic_det1d --workdir=runs/det1d
 """
 
-from absl import app
-
+from experiments import cli
 from experiments import train_common
 
 if __name__ == "__main__":
-  app.run(train_common.main_for("detector"))
+  cli.run(train_common.main_for("detector"))

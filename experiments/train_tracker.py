@@ -10,9 +10,8 @@ A tracker starts from a finished run of its config's detector
       --set=tracker.detector_workdir=runs/synthetic_det1d
 """
 
-from absl import app
-
+from experiments import cli
 from experiments import train_common
 
 if __name__ == "__main__":
-  app.run(train_common.main_for("tracker"))
+  cli.run(train_common.main_for("tracker"))

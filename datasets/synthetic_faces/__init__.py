@@ -5,6 +5,9 @@ The renderer works without tfds:
   image, landmarks, visible = render_face(seed)        # one still
   images, landmarks, visible = render_clip(seed, 32)   # one clip
 
+and `transients.render_clip(seed, 32)` / `transients.render_face(seed)` add
+transient degradation events (the `*_transient` configs).
+
 The tfds builder lives in `synthetic_faces_dataset_builder` (import it to
 register `synthetic_faces` with tfds); it is not imported here, so using the
 renderer does not import TensorFlow.

@@ -10,6 +10,18 @@ validation / test:
   * `images_large`: 128 px stills, 50 000 / 2 000 / 2 000 (CPU training).
   * `images_256`: 256 px stills, 30 000 / 2 000 / 2 000.
   * `video_256`: 256 px clips of 64 frames, 300 / 30 / 60 clips.
+  * `video_transient`: `video_200` with transient events (`transients.py`):
+    128 px clips of 32 frames, 200 / 20 / 40 clips, about a quarter of the
+    frames degraded by events of 1-3 frames ("occluder", "noise",
+    "flicker", "motion_blur", "duplicate").
+  * `images_transient`: `images_20k` with about a quarter of the stills
+    degraded ("occluder", "noise", "flicker", "motion_blur"), 128 px,
+    20 000 / 1 000 / 1 000.
+  * `mini`, `mini_video`, `mini_transient`, `mini_video_transient`: 64 px,
+    seconds to build (tests).
+
+Transient configs add two features per example: `degraded` (bool) and
+`event` (the frame's or still's event kind, "none" when clean).
 
 The validation split is for in-training validation and model selection (step
 counts, hyper-parameters); the test split only scores final models.
@@ -20,7 +32,12 @@ stills and 1 for clips, split 0 for train, 1 for test and 2 for validation),
 so no two splits share a seed and a rebuild writes identical examples (PNG
 bytes and arrays; the TFRecord files may differ only in the order in which
 protobuf serialises each example's feature map). Adding the validation split
-(1.1.0) left every train and test example as it was.
+(1.1.0) left every train and test example as it was; the transient configs
+(1.2.0) left every example of the other configs as it was. A transient
+example draws its clean clip or still from the same generator first, exactly
+as the config without transients would, then its events: clip c of
+`video_transient` is clip c of `video_200` with events added (a
+"motion_blur" jerk also displaces the head from its event on).
 """
 
 from __future__ import annotations
@@ -34,6 +51,7 @@ import tensorflow_datasets as tfds
 from landmark1d.geometry import landmark_sets
 from landmark1d_datasets.synthetic_faces import motion
 from landmark1d_datasets.synthetic_faces import scene
+from landmark1d_datasets.synthetic_faces import transients
 
 # Split codes seed the examples; new splits take new codes so that existing
 # splits keep their examples.
@@ -53,6 +71,9 @@ class SyntheticFacesConfig(tfds.core.BuilderConfig):
     frames_per_clip: frames per clip; 0 makes a still-image config.
     seed: base seed of every random choice.
     occlusion: probability of occluders over a face (or clip).
+    transient_rate: expected fraction of frames (or stills) degraded by
+      transient events (`transients.py`); 0 (default) draws none and adds no
+      features.
   """
 
   image_size: int = 128
@@ -62,6 +83,7 @@ class SyntheticFacesConfig(tfds.core.BuilderConfig):
   frames_per_clip: int = 0
   seed: int = 0
   occlusion: float = 0.3
+  transient_rate: float = 0.0
 
   def __post_init__(self):
     if self.image_size < 32:
@@ -77,10 +99,17 @@ class SyntheticFacesConfig(tfds.core.BuilderConfig):
     if not 0.0 <= self.occlusion <= 1.0:
       raise ValueError(f"synthetic_faces/{self.name}: occlusion must be in "
                        f"[0, 1], got {self.occlusion}")
+    if not 0.0 <= self.transient_rate <= 1.0:
+      raise ValueError(f"synthetic_faces/{self.name}: transient_rate must be "
+                       f"in [0, 1], got {self.transient_rate}")
 
   @property
   def is_video(self) -> bool:
     return self.frames_per_clip > 0
+
+  @property
+  def is_transient(self) -> bool:
+    return self.transient_rate > 0
 
 
 def tight_box(landmarks: np.ndarray, visible: np.ndarray) -> np.ndarray:
@@ -100,11 +129,15 @@ LANDMARK_SET = "ibug68"
 class Builder(tfds.core.GeneratorBasedBuilder):
   """Procedurally rendered faces with exact 68-point ground truth."""
 
-  VERSION = tfds.core.Version("1.1.0")
+  VERSION = tfds.core.Version("1.2.0")
   RELEASE_NOTES = {
       "1.0.0": "Stills and clips with the iBUG 68-point layout.",
       "1.1.0": "A validation split in every config (train and test examples "
                "unchanged); configs images_20k and video_200.",
+      "1.2.0": "Configs with transient degradation events (video_transient, "
+               "images_transient, mini_video_transient, mini_transient) and "
+               "their features degraded and event; the existing configs' "
+               "examples are unchanged.",
   }
   BUILDER_CONFIGS = [
       SyntheticFacesConfig(
@@ -147,6 +180,29 @@ class Builder(tfds.core.GeneratorBasedBuilder):
           name="mini_video", image_size=64, train_size=4, validation_size=1,
           test_size=2, frames_per_clip=8, description="64 px clips of 8 "
           "frames, 4 train / 1 validation / 2 test (tests)."),
+      # Something for a temporal memory to repair: video_200's and
+      # images_20k's examples with transient events (transients.py).
+      SyntheticFacesConfig(
+          name="video_transient", train_size=200, validation_size=20,
+          test_size=40, frames_per_clip=32, transient_rate=transients.RATE,
+          description="video_200 with transient events on about a quarter "
+          "of the frames: 128 px clips of 32 frames, 200 train / 20 "
+          "validation / 40 test."),
+      SyntheticFacesConfig(
+          name="images_transient", train_size=20_000, validation_size=1_000,
+          test_size=1_000, transient_rate=transients.RATE,
+          description="images_20k with about a quarter of the stills "
+          "degraded: 128 px, 20 000 train / 1 000 validation / 1 000 test."),
+      SyntheticFacesConfig(
+          name="mini_transient", image_size=64, train_size=48,
+          validation_size=16, test_size=16, transient_rate=transients.RATE,
+          description="mini with about a quarter of the stills degraded "
+          "(tests)."),
+      SyntheticFacesConfig(
+          name="mini_video_transient", image_size=64, train_size=4,
+          validation_size=1, test_size=2, frames_per_clip=8,
+          transient_rate=transients.RATE, description="mini_video with "
+          "transient events on about a quarter of the frames (tests)."),
   ]
 
   def _info(self) -> tfds.core.DatasetInfo:
@@ -162,6 +218,9 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     if self.builder_config.is_video:
       features["video_id"] = tfds.features.Text()
       features["frame_index"] = tfds.features.Scalar(dtype=np.int32)
+    if self.builder_config.is_transient:
+      features["degraded"] = tfds.features.Scalar(dtype=np.bool_)
+      features["event"] = tfds.features.Text()
     return self.dataset_info_from_configs(
         features=tfds.features.FeaturesDict(features),
         supervised_keys=None,
@@ -185,23 +244,41 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     options = {"occlusion": config.occlusion}
     if not config.is_video:
       for i in range(size):
-        face = scene.render_face(self._rng(_KIND_STILLS, split, i),
-                                 config.image_size, **options)
-        yield i, _example(face.image, face.landmarks, face.visible,
-                          f"{split}/{i:06d}.png")
+        rng = self._rng(_KIND_STILLS, split, i)
+        image_id = f"{split}/{i:06d}.png"
+        if not config.is_transient:
+          face = scene.render_face(rng, config.image_size, **options)
+          yield i, _example(face.image, face.landmarks, face.visible,
+                            image_id)
+          continue
+        face = transients.render_face(rng, config.image_size,
+                                      config.transient_rate, **options)
+        example = _example(face.image, face.landmarks, face.visible, image_id)
+        yield i, {**example, **_event(face.event)}
       return
     frames = config.frames_per_clip
     for c in range(size):
-      clip = motion.render_clip(self._rng(_KIND_CLIPS, split, c), frames,
-                                config.image_size, **options)
+      rng = self._rng(_KIND_CLIPS, split, c)
+      if config.is_transient:
+        clip = transients.render_clip(rng, frames, config.image_size,
+                                      config.transient_rate, **options)
+      else:
+        clip = motion.render_clip(rng, frames, config.image_size, **options)
       video_id = f"{split}/clip_{c:05d}"
       for t in range(frames):
         example = _example(clip.images[t], clip.landmarks[t], clip.visible[t],
                            f"{video_id}/{t:04d}.png")
         example.update(video_id=video_id, frame_index=np.int32(t))
+        if config.is_transient:
+          example.update(_event(clip.events[t]))
         # Integer keys in (clip, frame) order: tfds writes unshuffled
         # examples sorted by key.
         yield c * frames + t, example
+
+
+def _event(kind: str) -> dict:
+  """A transient config's extra features of one frame or still."""
+  return {"degraded": kind != transients.CLEAN, "event": str(kind)}
 
 
 def _example(image, landmarks, visible, image_id: str) -> dict:

@@ -1,8 +1,10 @@
 """Named experiment configs, one module per paper experiment.
 
-Each module defines `CONFIGS`, a mapping from experiment name to a function
-returning a fresh `landmark1d.runs.schema.ExperimentConfig`. `get(name)` finds a
-name in any module here; `names()` lists them all.
+A module here is a config module iff it defines `CONFIGS`, a mapping from
+experiment name to a function returning a fresh
+`landmark1d.runs.schema.ExperimentConfig`; others (`base`, any helper) are
+skipped, so adding a config is adding a module or a `CONFIGS` entry.
+`get(name)` finds a name in any config module; `names()` lists them all.
 """
 
 import importlib
@@ -13,8 +15,9 @@ from landmark1d.runs import schema
 
 def _modules():
   for info in pkgutil.iter_modules(__path__):
-    if not info.name.startswith("_") and info.name != "base":
-      yield importlib.import_module(f"{__name__}.{info.name}")
+    module = importlib.import_module(f"{__name__}.{info.name}")
+    if hasattr(module, "CONFIGS"):
+      yield module
 
 
 def registry() -> dict:
@@ -37,9 +40,10 @@ def get(name: str) -> schema.ExperimentConfig:
   factories = registry()
   if name not in factories:
     close = [n for n in factories if name.split("_")[0] in n][:10]
-    raise ValueError(f"unknown experiment config {name!r}. Known names "
-                     f"include {close or sorted(factories)[:10]}; "
-                     "`python -m experiments.list_configs` lists all.")
+    raise schema.ConfigError(
+        f"unknown experiment config {name!r}. Known names include "
+        f"{close or sorted(factories)[:10]}; `python -m "
+        "experiments.list_configs` lists all.")
   config = factories[name]()
   config.name = name
   return config.validate()

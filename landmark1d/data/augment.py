@@ -29,6 +29,10 @@ class AugmentParams:
     flip: horizontal flip with probability 1/2 (landmarks permuted).
     color: brightness / contrast / saturation / hue jitter.
     occlusion: probability of one random rectangle of noise.
+    occlusion_per_frame: in a tracker's clip, each frame draws its own
+      occluder (the clip's seed folded with the frame's position), as a hand
+      or object moving past a face does; geometry and colour stay one draw
+      per clip. Off (the default): the same rectangle in every frame.
   """
 
   rotation: float = 30.0
@@ -37,6 +41,7 @@ class AugmentParams:
   flip: bool = True
   color: bool = True
   occlusion: float = 0.2
+  occlusion_per_frame: bool = False
 
   def __post_init__(self):
     checks = [(0 <= self.rotation <= 180, "rotation must be in [0, 180]"),
@@ -192,12 +197,27 @@ def occlude(image, seed, probability: float):
                  lambda: image)
 
 
-def photometric(image, seed, params: AugmentParams):
-  """Colour jitter and random occlusion of a `(F, F, 3)` image in [0, 1]."""
+def photometric(image, seed, params: AugmentParams, frame=None):
+  """Colour jitter and random occlusion of a `(F, F, 3)` image in [0, 1].
+
+  Args:
+    image: `(F, F, 3)` float32 in [0, 1].
+    seed: `(2,)` int seed (a clip's frames share it).
+    params: the ranges.
+    frame: the frame's position in its clip (int scalar), or None for a
+      still; with `params.occlusion_per_frame` it is folded into the
+      occlusion seed.
+
+  Returns:
+    The `(F, F, 3)` image.
+  """
   color_seed, occlusion_seed = tf.unstack(
       tf.random.experimental.stateless_split(seed, 2))
   if params.color:
     image = color_jitter(image, color_seed)
   if params.occlusion > 0:
+    if params.occlusion_per_frame and frame is not None:
+      occlusion_seed = tf.random.experimental.stateless_fold_in(
+          occlusion_seed, frame)
     image = occlude(image, occlusion_seed, params.occlusion)
   return image

@@ -28,7 +28,11 @@ from landmark1d.geometry import coordinates
 from landmark1d.geometry import heatmaps
 from landmark1d.geometry import landmark_sets
 
-PASSTHROUGH = ("image_id", "video_id", "frame_index", "box_size")
+# Per-example fields carried from records into batches when the records have
+# them; `degraded` / `event` flag the frames a transient event spoiled (the
+# synthetic video_transient configs), so scoring can split on them.
+PASSTHROUGH = ("image_id", "video_id", "frame_index", "box_size", "degraded",
+               "event")
 
 
 def _sampled_box(matrix, height, width, crop_size: int):
@@ -97,7 +101,7 @@ def _decode_sampled_region(image, matrix, crop_size: int):
 def crop_example(example: dict, *, permutation, crop_size: int,
                  context: float, shift: float,
                  augment: augment_lib.AugmentParams | None = None,
-                 seed=None) -> dict:
+                 seed=None, frame=None) -> dict:
   """One example -> one (optionally augmented) face crop with crop landmarks.
 
   Args:
@@ -108,6 +112,8 @@ def crop_example(example: dict, *, permutation, crop_size: int,
     context, shift: crop window rule (`coordinates.square_window`).
     augment: augmentation ranges, or None for a plain crop.
     seed: `(2,)` int seed, required with `augment`.
+    frame: the example's position in its clip (int scalar), or None for a
+      still (`augment_lib.photometric`).
 
   Returns:
     `image (F, F, 3)` in [0, 1], `landmarks (N, 2)` crop px, `visible (N,)`,
@@ -131,7 +137,7 @@ def crop_example(example: dict, *, permutation, crop_size: int,
   region, matrix = _decode_sampled_region(example["image"], matrix, crop_size)
   image = augment_lib.warp(region, matrix, crop_size)
   if augment is not None:
-    image = augment_lib.photometric(image, color_seed, augment)
+    image = augment_lib.photometric(image, color_seed, augment, frame)
   out = {"image": image, "landmarks": landmarks, "visible": visible,
          "window": window,
          "landmarks_image": tf.cast(example["landmarks"], tf.float32)}
@@ -246,9 +252,13 @@ def _crop_fn(*, clips: bool, permutation, crop_size, context, shift,
                   context=context, shift=shift, augment=augment, seed=seed)
     if not clips:
       return crop_example(example, **kwargs)
-    # The same seed for every frame: one augmentation per clip.
-    return tf.map_fn(lambda frame: crop_example(frame, **kwargs), example,
-                     fn_output_signature=_frame_signature(example, crop_size))
+    # The same seed for every frame: one augmentation per clip (but for a
+    # per-frame occluder, `AugmentParams.occlusion_per_frame`).
+    positions = tf.range(tf.shape(example["landmarks"])[0])
+    return tf.map_fn(
+        lambda item: crop_example(item[0], frame=item[1], **kwargs),
+        (example, positions),
+        fn_output_signature=_frame_signature(example, crop_size))
   return crop
 
 

@@ -82,17 +82,29 @@ def write_results(path_prefix: str, results: dict, markdown: str):
 
 def write_split(workdir: str, split: str, scores: scoring.SplitScores,
                 baseline: scoring.SplitScores | None = None,
-                thresholds=metrics.DEFAULT_THRESHOLDS):
-  """Writes `<workdir>/eval/<split>.{json,md}` and `<split>_ced.png`."""
-  out_dir = os.path.join(workdir, "eval")
+                thresholds=metrics.DEFAULT_THRESHOLDS,
+                folder: str = "eval", decoder: str | None = None):
+  """Writes `<workdir>/<folder>/<split>.{json,md}` and `<split>_ced.png`.
+
+  A `decoder` is named in both files. Scores with frame subsets or event
+  kinds (`scoring.score` on flagged videos) add their tables below the main
+  one.
+  """
+  out_dir = os.path.join(workdir, folder)
   results = {"model": scores.to_dict()}
+  if decoder:
+    results["decoder"] = decoder
   rows = {"model": _row(scores, thresholds)}
   curves = {"model": scores.errors}
+  scored = {"model": scores}
   if baseline is not None:
     results["mean_shape_baseline"] = baseline.to_dict()
     rows["mean-shape baseline"] = _row(baseline, thresholds)
     curves["mean-shape baseline"] = baseline.errors
-  table = results_markdown(rows)
+    scored["mean-shape baseline"] = baseline
+  table = "\n\n".join([results_markdown(rows)] + subset_tables(scored))
+  if decoder:
+    table = f"Decoder: {decoder}\n\n{table}"
   write_results(os.path.join(out_dir, split), results, table)
   plot_ced(curves, max(thresholds), os.path.join(out_dir, f"{split}_ced.png"),
            title=split)
@@ -107,6 +119,44 @@ def _row(scores: scoring.SplitScores, thresholds) -> dict:
   if scores.jitter is not None:
     row["jitter (%)"] = scores.jitter
   return row
+
+
+def subset_tables(scored: dict) -> list:
+  """Markdown tables of the frame subsets and of the event kinds.
+
+  Args:
+    scored: name -> `scoring.SplitScores` of one split (same frames).
+
+  Returns:
+    Zero, one or two tables: rows are subsets with their frame counts,
+    columns each name's NRMSE and jitter in percent.
+  """
+  first = next(iter(scored.values()))
+  tables = []
+  if first.frame_rows is not None:
+    skip = first.skip_first
+    labels = {name: name.replace("_after_skip", f" (first {skip} of each "
+                                 "video left out)")
+              for name in first.frame_rows}
+    tables.append(_rows_markdown(
+        {name: s.frame_rows for name, s in scored.items()}, labels))
+  if first.event_rows is not None:
+    tables.append(_rows_markdown(
+        {name: s.event_rows for name, s in scored.items()},
+        {kind: f"event {kind}" for kind in first.event_rows}))
+  return tables
+
+
+def _rows_markdown(rows_by_name: dict, labels: dict) -> str:
+  """One table row per subset key, NRMSE and jitter columns per name."""
+  table = {}
+  for key, label in labels.items():
+    frames = next(iter(rows_by_name.values()))[key]["frames"]
+    table[f"{label}, {frames} frames"] = {
+        f"{name} {title} (%)": rows[key][metric]
+        for name, rows in rows_by_name.items()
+        for metric, title in (("nrmse", "NRMSE"), ("jitter", "jitter"))}
+  return results_markdown(table)
 
 
 def plot_jitter(predictions: scoring.Predictions, path: str,

@@ -2,7 +2,8 @@
 
 Per frame t the detector gives heatmaps E_t (the last stack). CNN3 encodes
 E_t into U_t, a temporal layer fuses U_t with the past into V_t, CNN4 decodes
-V_t into a refinement E'_t, and the tracker outputs E_t + E'_t.
+V_t into a refinement E'_t, and the tracker outputs E_t + E'_t. CNN4's last
+layer starts at zero, so a new tracker outputs exactly its detector's E_t.
 
 - 1D (the paper): one branch per axis (x, y). E^x_t is the N x L matrix of x
   heatmaps, read as a length-L signal with N channels; CNN3 is two stride-2
@@ -87,6 +88,11 @@ class HeatmapEncoder(layers.Layer):
 class HeatmapDecoder(layers.Layer):
   """CNN4: fused features V_t -> heatmap refinement E'_t.
 
+  The last convolution starts with zero kernel and bias, so a new tracker
+  outputs its detector's heatmaps exactly (E_t + 0) and training starts from
+  the detector's accuracy; its gradient is not zero, so it moves at the first
+  step (ours: the paper does not say how CNN4 starts; BUILD_NOTES.md).
+
   Args:
     rank: 1 or 2, as in `HeatmapEncoder`.
     num_landmarks: N.
@@ -115,6 +121,8 @@ class HeatmapDecoder(layers.Layer):
     self._convs = [conv(w, 4, strides=2, padding="same",
                         activation="relu" if i + 1 < upsample else None,
                         dtype="float32" if i + 1 == upsample else None,
+                        kernel_initializer=("zeros" if i + 1 == upsample
+                                            else "glorot_uniform"),
                         name=f"conv{i}")
                    for i, w in enumerate(widths)]
 

@@ -139,9 +139,10 @@ def check_eval_splits(data: schema.DataConfig):
   than after it trained (evaluation reads them only at the end).
   """
   name = data.eval_dataset or data.dataset
+  builder = prepare(name, data.data_dir, data.manual_dir)
   for split in data.eval_splits:
     try:
-      records(name, split, data_dir=data.data_dir, manual_dir=data.manual_dir)
+      read(builder, name, split)
     except DatasetError as e:
       raise DatasetError(f"data.eval_splits: {e}. Fix the download, or "
                          "evaluate other splits with --set=data.eval_splits="

@@ -26,10 +26,10 @@ from landmark1d.runs import schema
 from landmark1d.train import loop
 
 
-def eval_batches(config: schema.ExperimentConfig, split: str,
-                 max_examples: int = 0, dataset: str | None = None,
-                 box_template: np.ndarray | None = None):
-  """Deterministic evaluation batches of a split (default: the eval dataset).
+def eval_records(config: schema.ExperimentConfig, split: str,
+                 dataset: str | None = None,
+                 box_template: np.ndarray | None = None) -> tf.data.Dataset:
+  """A split's records (default: the eval dataset) with the boxes scored.
 
   A dataset in another markup than the model's (Talking Face) gets the
   training box rule: `box_template` (the training mean shape, computed when
@@ -51,8 +51,17 @@ def eval_batches(config: schema.ExperimentConfig, split: str,
         examples, box_template,
         scoring.subset_of(data.landmark_set, data.eval_subset),
         scoring.subset_of(markup, data.eval_subset))
+  return examples
+
+
+def eval_batches(config: schema.ExperimentConfig, split: str,
+                 max_examples: int = 0, dataset: str | None = None,
+                 box_template: np.ndarray | None = None):
+  """Deterministic evaluation batches of `eval_records`."""
+  data = config.data
   return input_pipeline.eval_dataset(
-      examples, landmark_set=data.landmark_set, crop_size=data.crop_size,
+      eval_records(config, split, dataset, box_template),
+      landmark_set=data.landmark_set, crop_size=data.crop_size,
       heatmap_length=config.model.heatmap_length, sigma=config.model.sigma,
       target=None, batch_size=config.eval.batch_size, context=data.context,
       shift=data.shift, max_examples=max_examples)
@@ -60,14 +69,31 @@ def eval_batches(config: schema.ExperimentConfig, split: str,
 
 def _ids(batch, key):
   return [v.decode() if isinstance(v, bytes) else str(v)
-          for v in batch[key].numpy()]
+          for v in np.asarray(batch[key])]
+
+
+def frame_fields(batch: dict) -> dict:
+  """The `scoring.Predictions` fields of a batch besides the landmarks:
+  ground truth (`landmarks_image`), ids and, when present, the flags."""
+  video = "video_id" in batch
+  return dict(
+      ground_truth=np.asarray(batch["landmarks_image"]),
+      visible=np.asarray(batch["visible"]), image_ids=_ids(batch, "image_id"),
+      face_size=np.asarray(batch["box_size"]) if "box_size" in batch
+      else None,
+      video_ids=_ids(batch, "video_id") if video else None,
+      frame_indices=np.asarray(batch["frame_index"]) if video else None,
+      degraded=np.asarray(batch["degraded"], bool) if "degraded" in batch
+      else None,
+      events=_ids(batch, "event") if "event" in batch else None)
 
 
 def collect(config, split, predictors: dict, max_examples=0,
             box_template=None) -> dict:
   """One pass over a split, each `predict(batch) -> crop landmarks (B, N, 2)`.
 
-  `box_template`: see `eval_batches`.
+  `box_template`: see `eval_records`. Batches with `degraded` / `event`
+  flags pass them on to the predictions.
 
   Returns:
     `{name: scoring.Predictions}` in image pixels, one per predictor.
@@ -76,13 +102,7 @@ def collect(config, split, predictors: dict, max_examples=0,
   parts = {name: [] for name in predictors}
   for batch in eval_batches(config, split, max_examples,
                             box_template=box_template):
-    video = "video_id" in batch
-    ids = dict(
-        ground_truth=batch["landmarks_image"].numpy(),
-        visible=batch["visible"].numpy(), image_ids=_ids(batch, "image_id"),
-        face_size=batch["box_size"].numpy() if "box_size" in batch else None,
-        video_ids=_ids(batch, "video_id") if video else None,
-        frame_indices=batch["frame_index"].numpy() if video else None)
+    ids = frame_fields(batch)
     for name, predict in predictors.items():
       image_pred = coordinates.crop_to_image(predict(batch), batch["window"],
                                              f)
@@ -98,16 +118,18 @@ def eval_landmark_set(config: schema.ExperimentConfig) -> str:
   return datasets.markup(data.eval_dataset or data.dataset)
 
 
-def score(config: schema.ExperimentConfig,
-          predictions: scoring.Predictions) -> scoring.SplitScores:
+def score(config: schema.ExperimentConfig, predictions: scoring.Predictions,
+          skip_first: int = 0) -> scoring.SplitScores:
   """Scores predictions with the config's landmark set, normalisation,
-  subset and thresholds, against the eval dataset's own markup."""
+  subset and thresholds, against the eval dataset's own markup
+  (`skip_first`: see `scoring.score`)."""
   data = config.data
   return scoring.score(predictions, landmark_set=data.landmark_set,
                        normalization=data.normalization,
                        eval_subset=data.eval_subset,
                        ground_truth_set=eval_landmark_set(config),
-                       thresholds=config.eval.thresholds)
+                       thresholds=config.eval.thresholds,
+                       skip_first=skip_first)
 
 
 def _detector_predict(model, config, decoder):
@@ -160,7 +182,9 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
   """Scores the workdir's model on each eval split, beside the mean shape.
 
   Writes `eval/<split>.{json,md}`, `eval/<split>_ced.png`, a jitter figure
-  for videos and `eval/summary.json` (with the config name and decoder).
+  for videos and `eval/summary.json` (with the config name and decoder); a
+  decoder other than the config's writes them under `eval/<decoder>/`, so
+  each decoder keeps its own result and `eval/` stays the config's.
 
   Args:
     config: the experiment (its eval splits, decoder, scoring).
@@ -179,6 +203,8 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
   """
   config.validate()
   decoder = decoder or config.eval.decoder
+  folder = ("eval" if decoder == config.eval.decoder
+            else os.path.join("eval", decoder))
   if model_workdir:
     common.check_same_training(config, model_workdir)
   model = model or common.restore(config, model_workdir or workdir)
@@ -198,9 +224,9 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
     preds, base = collected["model"], collected["baseline"]
     scores, baseline = score(config, preds), score(config, base)
     table = reporting.write_split(workdir, split, scores, baseline,
-                                  config.eval.thresholds)
+                                  config.eval.thresholds, folder, decoder)
     if preds.video_ids is not None:
-      reporting.plot_jitter(preds, os.path.join(workdir, "eval",
+      reporting.plot_jitter(preds, os.path.join(workdir, folder,
                                                 f"{split}_jitter.png"))
     log(f"\n{config.name}: split {split!r} ({len(preds.landmarks)} images, "
         f"decoder {decoder})\n{table}")
@@ -210,5 +236,5 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
                       "images": int(len(preds.landmarks))}
     if scores.jitter is not None:
       summary[split]["jitter_percent"] = scores.jitter
-  loop.write_json(os.path.join(workdir, "eval", "summary.json"), summary)
+  loop.write_json(os.path.join(workdir, folder, "summary.json"), summary)
   return results

@@ -33,6 +33,10 @@ import typing
 from typing import Any, Iterator
 
 
+class ConfigError(ValueError):
+  """A config value or path that cannot be read, named in the message."""
+
+
 def _hints(cls) -> dict:
   return typing.get_type_hints(cls)
 
@@ -58,23 +62,23 @@ def from_dict(cls, values: dict, prefix: str = ""):
     prefix: dotted path of `values` in the whole config, for messages.
 
   Raises:
-    ValueError: naming the path, for unknown fields and unreadable values.
+    ConfigError: naming the path, for unknown fields and unreadable values.
   """
   if not isinstance(values, dict):
-    raise ValueError(f"config section {prefix.rstrip('.') or '<root>'} must "
+    raise ConfigError(f"config section {prefix.rstrip('.') or '<root>'} must "
                      f"be a mapping, got {values!r}")
   hints = _hints(cls)
   names = [f.name for f in dataclasses.fields(cls)]
   unknown = sorted(set(values) - set(names))
   if unknown:
-    raise ValueError(f"unknown config field(s) {[prefix + u for u in unknown]};"
+    raise ConfigError(f"unknown config field(s) {[prefix + u for u in unknown]};"
                      f" valid: {sorted(prefix + n for n in names)}")
   kwargs = {name: coerce(value, hints[name], prefix + name)
             for name, value in values.items()}
   try:
     return cls(**kwargs)
   except (TypeError, ValueError) as e:  # a dataclass that checks itself
-    raise ValueError(f"{prefix.rstrip('.') or '<root>'}: {e}") from None
+    raise ConfigError(f"{prefix.rstrip('.') or '<root>'}: {e}") from None
 
 
 def coerce(value: Any, hint, path: str):
@@ -110,9 +114,9 @@ def coerce(value: Any, hint, path: str):
     if hint is str:
       return str(value)
   except (TypeError, ValueError):
-    raise ValueError(f"{path}: cannot read {value!r} as "
+    raise ConfigError(f"{path}: cannot read {value!r} as "
                      f"{getattr(hint, '__name__', hint)}") from None
-  raise ValueError(f"{path}: unsupported field type {hint}")
+  raise ConfigError(f"{path}: unsupported field type {hint}")
 
 
 def apply(cls, values: dict, assignments, moved: dict | None = None) -> dict:
@@ -128,12 +132,12 @@ def apply(cls, values: dict, assignments, moved: dict | None = None) -> dict:
       for an old path.
 
   Raises:
-    ValueError: naming the assignment, for unknown sections or fields.
+    ConfigError: naming the assignment, for unknown sections or fields.
   """
   values = _copy(values)
   for assignment in assignments:
     if "=" not in assignment:
-      raise ValueError(f"override {assignment!r} must look like "
+      raise ConfigError(f"override {assignment!r} must look like "
                        "section.field=value")
     path, raw = assignment.split("=", 1)
     keys = path.strip().split(".")
@@ -144,18 +148,18 @@ def apply(cls, values: dict, assignments, moved: dict | None = None) -> dict:
         sections = sorted(f.name for f in dataclasses.fields(node_cls)
                           if dataclasses.is_dataclass(
                               _optional(_hints(node_cls)[f.name])[0]))
-        raise ValueError(f"override {assignment!r}: no config section "
+        raise ConfigError(f"override {assignment!r}: no config section "
                          f"{'.'.join(where + [key])!r}; sections: {sections}")
       where.append(key)
       if node.get(key) is None:
-        raise ValueError(f"override {assignment!r}: {'.'.join(where)} is "
+        raise ConfigError(f"override {assignment!r}: {'.'.join(where)} is "
                          f"none; pass {'.'.join(where)}=default first to set "
                          "its fields")
       node, node_cls = node[key], hint
     fields = [f.name for f in dataclasses.fields(node_cls)]
     if keys[-1] not in fields:
       hint = f" (moved to {moved[path]})" if moved and path in moved else ""
-      raise ValueError(f"override {assignment!r}: unknown field {path!r}"
+      raise ConfigError(f"override {assignment!r}: unknown field {path!r}"
                        f"{hint}; fields here: {sorted(fields)}")
     section, _ = _optional(_hints(node_cls)[keys[-1]])
     if dataclasses.is_dataclass(section) and raw.strip().lower() == "default":

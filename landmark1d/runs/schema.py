@@ -164,7 +164,9 @@ class TrackerConfig:
     detector_workdir: workdir of a finished run of `detector_config`.
     from_scratch: train without a detector run (random detector weights);
       the explicit opt-in, never the silent default.
-    freeze_detector: keep the detector's weights fixed while training.
+    freeze_detector: keep the detector exactly as its run trained it:
+      weights and batch-norm statistics fixed (inference-mode batch norm,
+      skipped by precise BN), only CNN3 / fusion / CNN4 train.
   """
 
   enabled: bool = False
@@ -204,10 +206,13 @@ class TrainConfig:
       machine gives bit-identical weights (the input pipeline is always a
       seeded, ordered function of the seed).
     max_checkpoints: checkpoints kept.
+    steps_per_loop: training steps per `tf.function` call (`loop.train`):
+      more keep an accelerator busy between host round trips; the weights
+      are the same for any value.
     bn_stats_examples: training crops or frames (the stream continuing after the last
       step) whose batch statistics replace the batch-norm moving averages
       when training ends ("precise BN"; ours, BUILD_NOTES.md); 0 keeps the
-      moving averages (the paper's way).
+      moving averages (the paper's way). A frozen detector keeps its own.
   """
 
   batch_size: int = 10
@@ -222,6 +227,7 @@ class TrainConfig:
   seed: int = 0
   deterministic: bool = False
   max_checkpoints: int = 3
+  steps_per_loop: int = 1
   bn_stats_examples: int = 0
 
   def validate(self):
@@ -236,6 +242,7 @@ class TrainConfig:
     _require(self.image_summary_every >= 0, "train.image_summary_every >= 0")
     _require(self.eval_every >= 0, "train.eval_every must be >= 0")
     _require(self.max_checkpoints >= 1, "train.max_checkpoints must be >= 1")
+    _require(self.steps_per_loop >= 1, "train.steps_per_loop must be >= 1")
     _require(self.bn_stats_examples >= 0,
              "train.bn_stats_examples must be >= 0")
 
@@ -310,7 +317,7 @@ _NOT_TRAINING = {"": ("name", "description", "eval"),
                  "tracker": ("detector_workdir",),
                  "train": ("log_every", "image_summary_every", "eval_every",
                            "eval_examples", "checkpoint_every",
-                           "max_checkpoints")}
+                           "max_checkpoints", "steps_per_loop")}
 
 
 def training_settings(config: ExperimentConfig) -> dict:
@@ -360,16 +367,19 @@ def upgrade(values: dict) -> dict:
   return dict(values, data=data)
 
 
+ConfigError = overrides.ConfigError  # every config error, whichever layer
+
+
 def _require(condition: bool, message: str):
   if not condition:
-    raise ValueError(message)
+    raise ConfigError(message)
 
 
 def override(config: ExperimentConfig, assignments) -> ExperimentConfig:
   """Returns a copy with `section.field=value` assignments applied.
 
   Raises:
-    ValueError: naming the assignment, for unknown fields or bad values.
+    ConfigError: naming the assignment, for unknown fields or bad values.
   """
   values = overrides.apply(ExperimentConfig, config.to_dict(), assignments,
                            moved=MOVED)

@@ -31,11 +31,14 @@ def _summary_hook(config, model, workdir, log):
 
   Validation scores the first `train.eval_examples` images of
   `data.validation_split` (of the training dataset), or of the first eval
-  split when the config names no validation split.
+  split when the config names no validation split. A tracker streams those
+  frames as evaluation does (`evaluate._tracker_predict`: its state resets
+  at each new video, and each validation starts a new stream).
   """
   writer = tf.summary.create_file_writer(os.path.join(workdir, "train"))
   train_cfg, data = config.train, config.data
   split = data.validation_split or data.eval_splits[0]
+  tracker = common.is_tracker(config)
   validation = None
 
   def validation_batches():
@@ -46,7 +49,15 @@ def _summary_hook(config, model, workdir, log):
           dataset=data.dataset if data.validation_split else None))
     return validation
 
-  if train_cfg.eval_every and not common.is_tracker(config):
+  def predictor():
+    if tracker:
+      return evaluate._tracker_predict(  # pylint: disable=protected-access
+          model, config, config.eval.decoder)
+    return lambda batch: common.decode(
+        model(batch["image"], training=False), config, config.eval.decoder,
+        True)[0]
+
+  if train_cfg.eval_every:
     validation_batches()  # a missing split fails now, not steps later
 
   def hook(step, loss):
@@ -55,11 +66,11 @@ def _summary_hook(config, model, workdir, log):
       due_eval = train_cfg.eval_every and step % train_cfg.eval_every == 0
       due_image = (train_cfg.image_summary_every and
                    step % train_cfg.image_summary_every == 0)
-      if not (due_eval or due_image) or common.is_tracker(config):
+      if not (due_eval or due_image):
         return
       batches = validation_batches() if due_eval else validation_batches()[:1]
-      preds = [common.decode(model(b["image"], training=False), config,
-                             config.eval.decoder, True)[0] for b in batches]
+      predict = predictor()
+      preds = [predict(b) for b in batches]
       batch, pred = batches[0], preds[0]
       if due_eval:
         truth = np.concatenate([b["landmarks"].numpy() for b in batches])
@@ -72,7 +83,7 @@ def _summary_hook(config, model, workdir, log):
             np.concatenate([b["mask"].numpy() for b in batches]) > 0)))
         tf.summary.scalar("val_nrmse_percent", 100 * nrmse)
         log(f"step {step}: validation NRMSE {100 * nrmse:.2f}% (split "
-            f"{split!r}) on {len(norm)} images")
+            f"{split!r}) on {len(norm)} {'frames' if tracker else 'images'}")
       if due_image:
         images = [drawing.draw_landmarks(
             (batch["image"][i].numpy() * 255).astype(np.uint8), pred[i],
@@ -151,7 +162,7 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
       steps=t.steps, global_batch_size=examples_per_batch(config),
       checkpoint_every=t.checkpoint_every, log_every=t.log_every,
       max_checkpoints=t.max_checkpoints, jit_compile=jit_compile,
-      bn_stats_batches=-(-t.bn_stats_examples // t.batch_size),
+      steps_per_loop=t.steps_per_loop, bn_stats_batches=-(-t.bn_stats_examples // t.batch_size),
       bn_stats_group=-(-loop.BN_STATS_IMAGES // t.batch_size))
   chief = loop.is_chief(dist)
   result = loop.train(

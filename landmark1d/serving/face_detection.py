@@ -80,7 +80,7 @@ class HogFaceDetector:
       import dlib  # pylint: disable=g-import-not-at-top
     except ImportError as e:
       raise FaceDetectorUnavailable(
-          "face detection needs dlib: pip install 'landmark1d[detect]' "
+          "face detection needs dlib: pip install -e '.[detect]' "
           "(the dlib-bin wheel), or pass face boxes with --boxes") from e
     self._detector = dlib.get_frontal_face_detector()
     self.upsample = int(upsample)

@@ -154,13 +154,18 @@ class FaceTracker:
       given start boxes for good.
     min_confidence: a face whose mean confidence falls below this is lost;
       all tracks restart from `find_faces` on the next frame.
+    smoothing: a temporal filter from
+      `landmark1d.geometry.temporal_filters.make_filter` applied to the
+      returned `(K, N, 2)` landmarks in image pixels, or None. It restarts
+      with the tracks; boxes and confidence are left as the model gave them.
   """
 
   def __init__(self, model: ExportedModel, find_faces=None,
-               min_confidence: float = 0.0):
+               min_confidence: float = 0.0, smoothing=None):
     self.model = model
     self.find_faces = find_faces
     self.min_confidence = float(min_confidence)
+    self.smoothing = smoothing
     self.boxes = None
     self.state = None
 
@@ -168,16 +173,17 @@ class FaceTracker:
     """(Re)starts tracks at `boxes` (K, 4); None re-detects on the next frame."""
     self.boxes = None if boxes is None else check_boxes(boxes)
     self.state = None
+    if self.smoothing is not None:
+      self.smoothing.reset()
 
   def __call__(self, frame) -> Faces:
     """Landmarks of the tracked faces in one `(H, W, 3)` uint8 frame."""
     if self.boxes is None:
       if self.find_faces is None:
         raise InputError("no face boxes to track: give start boxes")
-      self.boxes = check_boxes(self.find_faces(check_image(frame)))
-      self.state = None
+      self.start(check_boxes(self.find_faces(check_image(frame))))
     if not len(self.boxes):
-      self.boxes = None
+      self.start(None)
       return Faces.none(self.model.num_landmarks)
     if self.model.is_tracker:
       if self.state is None:
@@ -186,12 +192,19 @@ class FaceTracker:
                                                  self.state)
     else:
       faces = self.model.detect_image(frame, self.boxes)
+    shown = faces
+    if self.smoothing is not None:
+      shown = dataclasses.replace(faces,
+                                  landmarks=self.smoothing(faces.landmarks))
     lost = faces.confidence.mean(-1) < self.min_confidence
     if lost.any() and self.find_faces is not None:
       self.start(None)
     else:
+      # The next crop comes from the raw landmarks: a box from smoothed ones
+      # would trail a moving face by the filter's lag and crop it off-centre,
+      # and the model's own view should not depend on display smoothing.
       tight = landmark_box(faces.landmarks)
       # A collapsed box (all points on one line) would give no crop.
       usable = np.all(tight[:, 2:] - tight[:, :2] >= 2.0, -1, keepdims=True)
       self.boxes = np.where(usable, tight, self.boxes)
-    return faces
+    return shown

@@ -13,6 +13,12 @@ What it guarantees:
     loses at most `checkpoint_every` steps, which are then recomputed.
   * A NaN / Inf loss stops training with `NonFiniteLossError`, naming the step
     and the last good checkpoint, before the bad update is saved.
+  * `steps_per_loop` steps run in one `tf.function` call (as Model Garden's
+    Orbit does): the loss is checked for NaN / Inf in the graph and read back
+    once per call, so an accelerator does not wait on the host each step.
+    Calls end at log steps; SIGTERM is honoured between calls.
+  * A damaged newest checkpoint (cut short by a full disk or a partial copy)
+    is named in a warning and the newest one that reads is resumed from.
 """
 
 from __future__ import annotations
@@ -37,6 +43,10 @@ BN_STATS_IMAGES = 128
 
 class NonFiniteLossError(RuntimeError):
   """The training loss became NaN or Inf."""
+
+
+class DamagedCheckpointError(RuntimeError):
+  """A run's checkpoints exist but none of them reads back."""
 
 
 class Preempted(RuntimeError):
@@ -137,6 +147,7 @@ class LoopSettings:
   log_every: int = 100
   max_checkpoints: int = 3
   jit_compile: bool = False
+  steps_per_loop: int = 1  # steps per tf.function call; see `train`
   bn_stats_batches: int = 0  # after training; see `recompute_batch_norm`
   bn_stats_group: int = 1  # batches concatenated per forward pass
 
@@ -240,6 +251,7 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
   Raises:
     NonFiniteLossError: when the loss becomes NaN or Inf.
     Preempted: when SIGTERM arrived; the current step was checkpointed.
+    DamagedCheckpointError: when checkpoints exist but none reads back.
   """
   chief = is_chief(strategy)
   ckpt_dir = os.path.join(workdir, "checkpoints")
@@ -258,10 +270,7 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
   manager = tf.train.CheckpointManager(
       checkpoint, ckpt_dir, max_to_keep=settings.max_checkpoints,
       step_counter=step, checkpoint_interval=settings.checkpoint_every)
-  restored = manager.latest_checkpoint
-  if restored:
-    # Loud on any mismatch: a silently partial restore would train on.
-    checkpoint.restore(restored).assert_existing_objects_matched()
+  restored = _restore_newest_readable(checkpoint, manager, log)
   start = int(step.numpy())
   if restored:
     log(f"resumed from {restored} at step {start}")
@@ -278,22 +287,38 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
     losses = strategy.run(replica_step, args=(batch,))
     return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
 
+  @tf.function
+  def train_steps(iterator, count):
+    """Up to `count` steps in one call; `(steps,)` losses, ending at the first
+    non-finite one (the device runs on without waiting for the host)."""
+    chunk = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+    for i in tf.range(count):
+      loss = tf.cast(train_step(next(iterator)), tf.float32)
+      step.assign_add(1)
+      chunk = chunk.write(i, loss)
+      if not tf.math.is_finite(loss):
+        break
+    return chunk.stack()
+
   losses, t0, last_log, last_log_step = [], time.time(), time.time(), start
   loss_value = float("nan")
   with _Preemption() as preemption:
     while int(step.numpy()) < settings.steps:
+      current = int(step.numpy())
+      # A call ends at the next log step, so losses are read back there.
+      count = min(settings.steps_per_loop, settings.steps - current,
+                  settings.log_every - current % settings.log_every)
+      chunk = train_steps(iterator, tf.constant(count)).numpy().tolist()
+      current, loss_value = int(step.numpy()), chunk[-1]
       # Keep the pre-update weights recoverable: a non-finite loss is caught
       # before any checkpoint of its update is written.
-      loss_value = float(train_step(next(iterator)))
-      step.assign_add(1)
-      current = int(step.numpy())
       if not np.isfinite(loss_value):
         raise NonFiniteLossError(
             f"loss is {loss_value} at step {current}; stopped before saving. "
             f"Last good checkpoint: {manager.latest_checkpoint or 'none'}. "
             "Lower the learning rate, check the inputs of that batch, or "
             "resume from the checkpoint.")
-      losses.append(loss_value)
+      losses += chunk
       manager.save(checkpoint_number=current)
       if current % settings.log_every == 0 or current == settings.steps:
         now = time.time()
@@ -320,11 +345,44 @@ def train(*, strategy: tf.distribute.Strategy, model: keras.Model,
                          next(iterator)["image"])], 0)
           for _ in range(calls)))
       log(f"batch-norm statistics of {layers} layers recomputed over "
-          f"{calls * group} batches")
+          f"{calls * group} batches" if layers else
+          "batch-norm statistics kept: no trainable batch-norm layer")
     manager.save(checkpoint_number=int(step.numpy()), check_interval=False)
   return TrainResult(step=int(step.numpy()), last_loss=loss_value,
                      losses=losses, seconds=time.time() - t0,
                      resumed_from=start)
+
+
+def _restore_newest_readable(checkpoint: tf.train.Checkpoint,
+                             manager: tf.train.CheckpointManager,
+                             log: Callable[[str], None]) -> str | None:
+  """Restores the newest checkpoint that reads back; returns its path.
+
+  A checkpoint cut short (a full disk, a partial copy) fails to read; it is
+  named in a warning and the one before it is tried, so only the steps since
+  that one are recomputed.
+
+  Raises:
+    DamagedCheckpointError: checkpoints exist but none reads.
+  """
+  damaged = []
+  for path in reversed(manager.checkpoints):
+    try:
+      # Loud on any mismatch: a silently partial restore would train on.
+      checkpoint.restore(path).assert_existing_objects_matched()
+    except (IndexError, tf.errors.OpError) as e:
+      files = sorted(tf.io.gfile.glob(f"{path}.*"))
+      log(f"warning: skipped checkpoint {path}, which does not read back "
+          f"({type(e).__name__}: {e}; files {', '.join(files)})")
+      damaged.append(path)
+      continue
+    return path
+  if damaged:
+    raise DamagedCheckpointError(
+        f"no checkpoint in {manager.directory} reads back ({len(damaged)} "
+        f"damaged, newest {damaged[0]}); move the folder away to train from "
+        "the start")
+  return None
 
 
 def recompute_batch_norm(model: keras.Model, batches) -> int:
@@ -337,10 +395,16 @@ def recompute_batch_norm(model: keras.Model, batches) -> int:
   crops normalise every layer's input by noisy statistics of its own, and
   gave 7.21 % (32: 6.49, 64: 6.47, 256: 6.46; BUILD_NOTES.md).
 
+  A frozen batch-norm layer (`trainable` False, e.g. the detector of a
+  tracker built with `freeze_detector`) keeps its statistics: it is part of
+  a model that stays exactly as it was trained.
+
   Args:
     model: a Keras model, called in training mode on each batch (equal
-      sizes); only its BatchNormalization layers' moving statistics change.
-    batches: an iterable of model inputs.
+      sizes); only its trainable BatchNormalization layers' moving
+      statistics change.
+    batches: an iterable of model inputs; not read when no batch-norm layer
+      is trainable.
 
   Returns:
     The number of batch-norm layers updated: each gets the mean and the
@@ -348,7 +412,10 @@ def recompute_batch_norm(model: keras.Model, batches) -> int:
   """
   # Keras 3 has no public recursive layer list.
   norms = [layer for layer in model._flatten_layers()  # pylint: disable=protected-access
-           if isinstance(layer, keras.layers.BatchNormalization)]
+           if isinstance(layer, keras.layers.BatchNormalization)
+           and layer.trainable]
+  if not norms:
+    return 0
   momenta = [layer.momentum for layer in norms]
   sums = [np.zeros((3,) + tuple(layer.moving_mean.shape)) for layer in norms]
   count = 0

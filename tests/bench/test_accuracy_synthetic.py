@@ -121,6 +121,36 @@ def test_claims_compare_cells_seed_by_seed():
   assert claims["d_lambda_0.3_vs_0"]["status"] == "not run"
 
 
+def test_trends_pool_every_run_of_each_heads_l_sweep():
+  def cell(head, length, values):
+    return {"head": head, "L": length, "L_over_F": length / 64,
+            "runs": {str(s): {"nrmse_argmax_percent": v,
+                              "nrmse_dark_percent": 3.0}
+                     for s, v in enumerate(values)}}
+  cells = {"accuracy_det1d_L16": cell("1d", 16, [6.0, 6.4]),
+           "accuracy_det1d_L64": cell("1d", 64, [3.0, 3.4]),
+           # Not on the sweep: another gamma, a tracker.
+           "accuracy_det1d_gamma0.0": cell("1d", 192, [0.0, 0.0]),
+           "accuracy_trk1d_lambda0.3": cell("1d", 192, [0.0, 0.0])}
+  trends = bench.trends(cells)
+  assert set(trends) == {"1d_L_slope", "1d_L_slope_dark"}  # one 2D cell: none
+  # Points (-2, 6), (-2, 6.4), (0, 3), (0, 3.4): slope -6 / 4 = -1.5 per
+  # doubling, fitted 6.2 at L/F = 0.25; residuals +-0.2 (squares sum 0.16,
+  # df 2), se = sqrt(0.16 / 2 / 4); t_0.975(2) = 4.302653.
+  fit = trends["1d_L_slope"]
+  half = 4.302653 * np.sqrt(0.16 / 8)
+  assert fit["cells"] == ["accuracy_det1d_L16", "accuracy_det1d_L64"]
+  assert fit["slope"] == pytest.approx(-1.5) and fit["n"] == 4
+  assert (fit["low"], fit["high"]) == pytest.approx((-1.5 - half, -1.5 + half),
+                                                    abs=1e-5)
+  assert fit["change_over_sweep_relative"] == pytest.approx(
+      [(-1.5 - half) * 2 / 6.2, (-1.5 + half) * 2 / 6.2], abs=1e-5)
+  assert fit["verdict"].startswith("falls")
+  flat = trends["1d_L_slope_dark"]
+  assert flat["slope"] == pytest.approx(0.0)
+  assert flat["low"] == pytest.approx(0.0) == flat["high"]
+
+
 def test_tail_slope_fits_only_the_last_quarter_of_the_run():
   # Steps 500 ... 8000; the last quarter is 6000 ... 8000, where the curve
   # falls 0.5 points per 1000 steps. The earlier points (a steep fall and a

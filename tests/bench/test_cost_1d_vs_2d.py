@@ -1,10 +1,14 @@
 """bench/cost_1d_vs_2d.py: rows and their order, one reduced run, resume."""
 
 import json
+import os
 
 import pytest
 
 from bench import cost_1d_vs_2d as cost
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
 
 
 def test_rows_are_named_kept_in_the_order_asked_and_unknown_names_fail():
@@ -65,3 +69,16 @@ def test_resume_keeps_only_rows_measured_under_the_current_settings(
   monkeypatch.setitem(cost.MODES, "reduced",
                       dict(cost.MODES["reduced"], clip=(1, 3)))
   assert not cost._earlier_rows("reduced", str(tmp_path))
+
+
+def test_summary_labels_the_targets_and_says_reduced_mode_is_no_measurement():
+  with open(os.path.join(ROOT, "docs", "bench", "cost_1d_vs_2d.json")) as f:
+    results = json.load(f)
+  full = cost.summary(results, "x.json").splitlines()
+  assert ("- CPU inference latency at batch 1, 1D at L = 768 / 2D at L = 64: "
+          "0.89x (limit 1.2: met)") in full
+  assert "- detector_2d: the fitted line reaches the memory budget at L = 659" \
+      in full
+  assert not any("not the measurement" in line for line in full)
+  reduced = cost.summary(dict(results, mode="reduced"), "x.json")
+  assert "its ratios are not the measurement" in reduced

@@ -84,3 +84,12 @@ def test_the_benchmark_process_imports_no_tensorflow(tmp_path):
                        cwd=os.path.dirname(os.path.dirname(
                            os.path.dirname(os.path.abspath(__file__)))))
   assert out.stdout.strip() == "[]"
+
+
+def test_no_job_ran_names_the_errors_and_the_missing_install():
+  rows = [{"status": "error", "error": "No module named 'jax'"},
+          {"status": "not run (time budget)"}]
+  message = cost.no_job_ran(rows)
+  assert message.startswith("device_cost: no job ran (2 jobs; errors: ")
+  assert "No module named 'jax'" in message and ".[jax]" in message
+  assert cost.no_job_ran(rows + [{"status": "OOM"}]) is None

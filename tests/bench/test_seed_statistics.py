@@ -56,3 +56,22 @@ def test_verdicts_name_the_side_or_the_detectable_effect():
 def test_summary_mean_and_sample_std():
   assert stats.summary([1.0, 2.0, 3.0]) == {"mean": 2.0, "std": 1.0, "n": 3}
   assert stats.summary([4.0])["std"] is None
+
+
+def test_trend_slope_and_interval_by_hand():
+  # x = 0, 1, 2; y = 1, 3, 2: slope = sum(dx dy) / sum(dx^2) = 1 / 2, intercept
+  # 2 - 0.5 = 1.5; residuals -0.5, 1, -0.5 (sum of squares 1.5, df 1), so
+  # se = sqrt(1.5 / 1 / 2); t_0.975(1) = 12.706205.
+  out = stats.trend([0.0, 1.0, 2.0], [1.0, 3.0, 2.0])
+  se = np.sqrt(0.75)
+  assert out["slope"] == pytest.approx(0.5)
+  assert out["intercept"] == pytest.approx(1.5)
+  assert (out["df"], out["n"]) == (1, 3)
+  assert out["low"] == pytest.approx(0.5 - 12.706205 * se, abs=1e-5)
+  assert out["high"] == pytest.approx(0.5 + 12.706205 * se, abs=1e-5)
+
+
+def test_trend_has_no_interval_without_spread_or_points():
+  assert stats.trend([1.0, 1.0, 1.0], [1.0, 2.0, 3.0])["low"] is None
+  two = stats.trend([0.0, 1.0], [1.0, 3.0])
+  assert two["slope"] == pytest.approx(2.0) and two["low"] is None

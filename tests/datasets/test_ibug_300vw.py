@@ -157,9 +157,3 @@ def test_unreadable_video_names_the_file(tmp_path):
   with pytest.raises(ValueError, match=r"401/vid\.avi: OpenCV"):
     with pytest.warns(_counts.CountWarning):
       _prepare(tmp_path, manual)
-
-
-def test_missing_manual_dir_prints_download_instructions(tmp_path):
-  with pytest.raises(AssertionError, match=r"(?s)does not exist.*annot/"):
-    landmark1d_datasets.prepare("ibug_300vw", data_dir=str(tmp_path / "d"),
-                                manual_dir=str(tmp_path / "nowhere"))

@@ -128,9 +128,3 @@ def test_unreadable_or_missing_image_names_the_file(tmp_path):
     with pytest.warns(_counts.CountWarning):
       landmark1d_datasets.prepare("ibug_300w", data_dir=str(tmp_path / "d2"),
                                   manual_dir=str(manual))
-
-
-def test_missing_manual_dir_prints_download_instructions(tmp_path):
-  with pytest.raises(AssertionError, match=r"(?s)does not exist.*afw/"):
-    landmark1d_datasets.prepare("ibug_300w", data_dir=str(tmp_path / "d"),
-                                manual_dir=str(tmp_path / "nowhere"))

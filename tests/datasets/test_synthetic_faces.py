@@ -13,6 +13,7 @@ from landmark1d_datasets.synthetic_faces import motion
 from landmark1d_datasets.synthetic_faces import raster
 from landmark1d_datasets.synthetic_faces import render
 from landmark1d_datasets.synthetic_faces import scene as scene_lib
+from landmark1d_datasets.synthetic_faces import transients
 from landmark1d_datasets.synthetic_faces import (
     synthetic_faces_dataset_builder as builder_lib)
 
@@ -206,7 +207,8 @@ def test_builder_configs_cover_stills_video_and_larger_sizes():
 @pytest.mark.parametrize("field, value", [("image_size", 8), ("train_size", 0),
                                           ("validation_size", 0),
                                           ("frames_per_clip", -1),
-                                          ("occlusion", 1.5)])
+                                          ("occlusion", 1.5),
+                                          ("transient_rate", 1.5)])
 def test_config_rejects_bad_values_naming_the_field(field, value):
   with pytest.raises(ValueError, match=field):
     builder_lib.SyntheticFacesConfig(name="bad", **{field: value})
@@ -267,6 +269,58 @@ def test_tiny_video_build_writes_exact_frames_in_order(tmp_path):
     np.testing.assert_array_equal(train[3 + t]["image"], clip.images[t])
     np.testing.assert_array_equal(train[3 + t]["landmarks"],
                                   clip.landmarks[t])
+
+
+def test_transient_configs_pair_the_existing_ones_and_only_they_add_events():
+  configs = {c.name: c for c in builder_lib.Builder.BUILDER_CONFIGS}
+  for transient, plain in (("video_transient", "video_200"),
+                           ("images_transient", "images_20k"),
+                           ("mini_video_transient", "mini_video"),
+                           ("mini_transient", "mini")):
+    assert configs[transient] == dataclasses.replace(
+        configs[plain], name=transient,
+        description=configs[transient].description,
+        transient_rate=transients.RATE)
+  assert [n for n, c in configs.items() if c.is_transient] == [
+      "video_transient", "images_transient", "mini_transient",
+      "mini_video_transient"]
+  assert builder_lib.Builder.VERSION == "1.2.0"
+
+
+def test_mini_video_transient_build_has_events_read_back_from_its_folder(
+    tmp_path):
+  builder = builder_lib.Builder(config="mini_video_transient",
+                                data_dir=str(tmp_path))
+  builder.download_and_prepare()
+  reader = tfds.builder_from_directory(builder.data_dir)
+  assert {"degraded", "event"} <= set(reader.info.features)
+  test = list(tfds.as_numpy(reader.as_dataset(split="test")))
+  assert len(test) == 2 * 8
+  for c in range(2):
+    clip = transients.render_clip(np.random.default_rng([0, 1, 1, c]), 8, 64,
+                                  occlusion=0.3)
+    frames = test[8 * c:8 * (c + 1)]
+    assert [e["event"].decode() for e in frames] == list(clip.events)
+    assert [bool(e["degraded"]) for e in frames] == list(clip.degraded)
+    for t, example in enumerate(frames):
+      np.testing.assert_array_equal(example["image"], clip.images[t])
+      np.testing.assert_array_equal(example["landmarks"], clip.landmarks[t])
+
+
+def test_mini_transient_build_flags_about_a_quarter_of_its_stills(tmp_path):
+  builder = builder_lib.Builder(config="mini_transient",
+                                data_dir=str(tmp_path))
+  builder.download_and_prepare()
+  reader = tfds.builder_from_directory(builder.data_dir)
+  train = list(tfds.as_numpy(reader.as_dataset(split="train")))
+  events = [e["event"].decode() for e in train]
+  assert set(events) <= set(transients.STILL_KINDS) | {"none"}
+  assert [bool(e["degraded"]) for e in train] == [e != "none" for e in events]
+  assert 4 <= sum(e != "none" for e in events) <= 20  # of 48, rate 0.25
+  first = transients.render_face(np.random.default_rng([0, 0, 0, 0]), 64,
+                                 occlusion=0.3)
+  np.testing.assert_array_equal(train[0]["image"], first.image)
+  assert events[0] == first.event
 
 
 @pytest.mark.parametrize("options, field", [

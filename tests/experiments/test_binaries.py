@@ -10,7 +10,6 @@ import sys
 import time
 
 import numpy as np
-import pytest
 import tensorflow as tf
 
 from experiments import configs as registry
@@ -148,22 +147,6 @@ def test_multi_worker_strategy_two_processes_agree(mini_data_dir, tmp_path):
   assert trainable <= chief.keys()
   for key in trainable:
     np.testing.assert_allclose(chief[key], other[key], rtol=1e-5, atol=1e-6)
-
-
-@pytest.mark.parametrize("extra,message", [
-    (["--config=no_such_config"], "unknown experiment config"),
-    (["--set=data.dataset=synthetic_faces/nope"], "synthetic_faces/nope"),
-    (["--set=model.heatmap_length=-3"], "model.heatmap_length"),
-])
-def test_bad_config_or_dataset_fails_with_a_clear_message(mini_data_dir,
-                                                          tmp_path, extra,
-                                                          message):
-  out = subprocess.run(
-      _args(mini_data_dir, str(tmp_path / "bad"), "synthetic_det1d_smoke",
-            *extra), cwd=ROOT, env=_env(), capture_output=True, text=True,
-      timeout=300)
-  assert out.returncode != 0
-  assert message in out.stderr + out.stdout
 
 
 def test_tracker_without_its_detector_run_stops_with_the_command(tmp_path):

@@ -164,6 +164,22 @@ def test_collect_figure3_gives_the_change_from_gamma_0_to_04(tmp_path):
   assert cells[-1] == "-5.00 (-6.94)"
 
 
+def test_collect_figure4_reads_each_area_from_the_split_scores(tmp_path):
+  runs = str(tmp_path)
+  _summary(runs, "table4_300vw", s1=3.5)
+  with open(os.path.join(runs, "table4_300vw", "eval", "s1.json"), "w") as f:
+    json.dump({"model": {"regions": {"contour": 4.25, "eyes": 2.5}}}, f)
+  table = tables.get("figure4")[0]
+  text, problems = tables.collect(table, runs, {"table4_300vw": "argmax"})
+  rows = {l.split("|")[1].strip(): [c.strip() for c in l.strip("|").split("|")]
+          for l in text.splitlines() if l.startswith("| ") and "---" not in l}
+  assert rows["contour"][1:] == ["4.25 (–)", "– (–)", "– (–)"]
+  assert rows["eyes"][1] == "2.50 (–)"
+  scores = os.path.join(runs, "table4_300vw", "eval", "s1.json")
+  assert f"nose, 300VW S1: {scores} has no area 'nose'" in problems
+  assert "mouth, 300VW S2: split 's2' not evaluated" in problems
+
+
 def test_every_table_cell_names_a_config_that_scores_its_split():
   for table in tables.get("all"):
     for _, cells in table.rows:

@@ -12,7 +12,9 @@ import tensorflow as tf
 
 from landmark1d.geometry import coordinates
 from landmark1d.geometry import pts
+from landmark1d.geometry import temporal_filters
 from landmark1d.serving import media
+from landmark1d.serving import predictor
 from landmark1d_datasets.synthetic_faces import motion
 
 FRAMES = 6
@@ -104,3 +106,45 @@ def test_the_console_script_is_declared():
   scripts = {e.name: e.value for e in metadata.entry_points(
       group="console_scripts")}
   assert scripts.get("landmark1d-predict") == "experiments.predict:run"
+
+
+def test_one_euro_smoothing_writes_filtered_tracks_that_jitter_no_more(
+    tmp_path, tiny_exports):
+  video = tmp_path / "face.mp4"
+  box = _synthetic_video(video)
+  out = tmp_path / "out"
+  proc = _predict(f"--model={tiny_exports['tracker']}", f"--input={video}",
+                  f"--output_dir={out}", "--boxes=" + ",".join(map(str, box)),
+                  "--smoothing=one_euro", "--one_euro_min_cutoff=0.5",
+                  "--one_euro_beta=0.01", "--annotate=false")
+  assert proc.returncode == 0, proc.stderr[-3000:]
+  record = json.loads((out / "face.json").read_text())["frames"]
+  shown = np.array([f["faces"][0]["landmarks"] for f in record])
+  assert shown.shape == (FRAMES, 68, 2)
+  assert len(list((out / "face_pts").iterdir())) == FRAMES
+  # Reference: the unsmoothed track in-process, then the filter at the
+  # video's frame rate (10 fps as written).
+  frames = media.Video(media.Source(str(video), "video"))
+  tracker = predictor.FaceTracker(predictor.ExportedModel(
+      tiny_exports["tracker"]))
+  tracker.start(box)
+  raw = np.stack([tracker(frame).landmarks[0] for frame in frames])
+  assert frames.fps == 10.0
+  want = temporal_filters.filter_sequence(raw, temporal_filters.OneEuroFilter(
+      min_cutoff=0.5, beta=0.01, d_cutoff=1.0, frequency=10.0))
+  np.testing.assert_allclose(shown, want, atol=1e-3)
+
+  def motion(points):
+    return np.linalg.norm(np.diff(points, axis=0), axis=-1).mean()
+  assert motion(shown) <= motion(raw)
+
+
+def test_bad_ema_or_one_euro_values_exit_with_one_line(tmp_path, tiny_exports):
+  image = tmp_path / "a.png"
+  media.write_image(str(image), np.zeros((16, 16, 3), np.uint8))
+  proc = _predict(f"--model={tiny_exports['detector']}", f"--input={image}",
+                  f"--output_dir={tmp_path}", "--boxes=1,2,8,9",
+                  "--smoothing=ema", "--ema_alpha=1.5")
+  assert proc.returncode == 1
+  assert "--smoothing=ema: alpha must be in (0, 1], got 1.5" in proc.stderr
+  assert "Traceback" not in proc.stderr

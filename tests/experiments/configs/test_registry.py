@@ -1,5 +1,7 @@
 """Every named experiment config loads and validates; the paper's rows exist."""
 
+import sys
+
 import pytest
 
 import landmark1d_datasets
@@ -55,6 +57,22 @@ def test_unknown_name_suggests_close_ones():
   with pytest.raises(ValueError, match="unknown experiment config "
                      "'table1_det1d_L700'.*table1_det1d_L768"):
     configs.get("table1_det1d_L700")
+
+
+def test_a_module_is_a_config_module_iff_it_defines_configs(tmp_path,
+                                                            monkeypatch):
+  before = configs.names()
+  (tmp_path / "shared_helpers.py").write_text("LEARNING_RATE = 1e-4\n")
+  (tmp_path / "extra_rows.py").write_text(
+      "from experiments.configs import synthetic\n"
+      "CONFIGS = {'extra_det1d': synthetic.CONFIGS['synthetic_det1d']}\n")
+  monkeypatch.setattr(configs, "__path__", [*configs.__path__,
+                                            str(tmp_path)])
+  for module in ("shared_helpers", "extra_rows"):
+    monkeypatch.delitem(sys.modules, f"experiments.configs.{module}",
+                        raising=False)
+  assert configs.names() == sorted([*before, "extra_det1d"])
+  assert configs.get("extra_det1d").name == "extra_det1d"
 
 
 def _trackers():

@@ -106,6 +106,24 @@ def test_clips_stay_inside_one_video_without_gaps():
                  ("b", [0, 1]), ("b", [3, 4])]
 
 
+def test_degraded_and_event_flags_reach_eval_batches_and_clips():
+  degraded = np.array([False, True, False, True])
+  events = np.array(["none", "noise", "none", "occluder"])
+  videos = (np.array(["a"] * 4), np.arange(4, dtype=np.int32))
+  flags = tf.data.Dataset.from_tensor_slices((degraded, events))
+  records = tf.data.Dataset.zip(_examples(4, videos=videos), flags).map(
+      lambda example, flag: dict(example, degraded=flag[0], event=flag[1]))
+  batch = next(iter(input_pipeline.eval_dataset(records, batch_size=4, **KW)))
+  np.testing.assert_array_equal(batch["degraded"], degraded)
+  assert [e.decode() for e in batch["event"].numpy()] == list(events)
+  clips = next(iter(input_pipeline.eval_dataset(records, batch_size=2,
+                                                clip_length=2, **KW)))
+  np.testing.assert_array_equal(clips["degraded"], degraded.reshape(2, 2))
+  plain = next(iter(input_pipeline.eval_dataset(_examples(2, videos=(
+      videos[0][:2], videos[1][:2])), batch_size=2, **KW)))
+  assert "degraded" not in plain and "event" not in plain
+
+
 def test_clip_batches_share_one_augmentation_per_clip():
   video_ids = np.array(["a"] * 6)
   ds = _examples(6, videos=(video_ids, np.arange(6, dtype=np.int32)))
@@ -122,6 +140,37 @@ def test_clip_batches_share_one_augmentation_per_clip():
   for b in range(2):
     np.testing.assert_allclose(batch["landmarks"][b, 0],
                                batch["landmarks"][b, 2], atol=1e-5)
+
+
+def test_per_frame_occlusion_moves_the_occluder_but_not_the_crop():
+  video_ids = np.array(["a"] * 6)
+  ds = _examples(6, videos=(video_ids, np.arange(6, dtype=np.int32)))
+  # Identical frames: within a clip, only a per-frame draw can differ.
+  ds = ds.map(lambda e: dict(e, image=tf.zeros_like(e["image"]) + 128,
+                             landmarks=tf.zeros_like(e["landmarks"]) + 20.0,
+                             box=tf.constant([14.0, 14.0, 34.0, 34.0])))
+
+  def first_batch(**params):
+    return next(iter(input_pipeline.training_dataset(
+        ds, batch_size=2, augment=augment.AugmentParams(**params), seed=1,
+        clip_length=3, shuffle_buffer=2, **KW)))
+
+  clean = first_batch(occlusion=0.0)  # the same warp and colour, no occluder
+  per_clip = first_batch(occlusion=1.0)
+  per_frame = first_batch(occlusion=1.0, occlusion_per_frame=True)
+  for batch in (per_clip, per_frame):
+    np.testing.assert_array_equal(batch["landmarks"], clean["landmarks"])
+  # Where each frame differs from the clean crop: its occluder.
+  masks = np.any(per_frame["image"].numpy() != clean["image"].numpy(), -1)
+  for b in range(2):
+    for t in (1, 2):  # one warp per clip: the same crop landmarks
+      np.testing.assert_array_equal(clean["landmarks"][b, t],
+                                    clean["landmarks"][b, 0])
+      # Off: every frame is the clip's first, occluder included.
+      np.testing.assert_array_equal(per_clip["image"][b, t],
+                                    per_clip["image"][b, 0])
+    assert all(m.any() for m in masks[b])
+    assert len({m.tobytes() for m in masks[b]}) == 3  # in three places
 
 
 def test_unknown_target_is_rejected():

@@ -24,6 +24,66 @@ def _clip(t=4, seed=0):
   return np.random.default_rng(seed).random((2, t, 32, 32, 3), np.float32)
 
 
+def _decoders(model):
+  return [l for l in model.layers
+          if isinstance(l, tracker_lib.HeatmapDecoder)]
+
+
+def _refining(model, seed=0):
+  """The tracker with random CNN4 weights, as after training: a new one
+  refines nothing (its last layer starts at zero)."""
+  rng = np.random.default_rng(seed)
+  for decoder in _decoders(model):
+    decoder.set_weights([rng.normal(0.0, 0.1, w.shape).astype(np.float32)
+                         for w in decoder.get_weights()])
+  return model
+
+
+def _last_kernels(model):
+  """CNN4's last transposed convolution kernel, per branch."""
+  return [w for d in _decoders(model) for w in d.weights
+          if w.path.endswith(f"conv{d.upsample - 1}/kernel")]
+
+
+def _targets(head, length, seed=2):
+  from landmark1d.geometry import heatmaps
+  points = np.random.default_rng(seed).uniform(
+      6, 26, (2, 3, 5, 2)).astype(np.float32)
+  batch = {"mask": np.ones((2, 3, 5), np.float32)}
+  if head == "1d":
+    batch["hx"], batch["hy"], _ = heatmaps.encode_1d(points, 32, length, 1.0)
+  else:
+    batch["heatmap"], _ = heatmaps.encode_2d(points, 32, length, 1.0)
+  return batch
+
+
+@pytest.mark.parametrize("head,length", HEADS)
+def test_zero_init_tracker_equals_its_detector_until_it_trains(head, length):
+  keras.utils.set_random_seed(1)
+  detector = builders.build_detector(head, heatmap_length=length, **TINY)
+  model = tracker_lib.build_tracker(detector, fusion_lambda=0.3, filters=8)
+  clip = _clip(3)
+  whole = model(clip)
+  stream = tracker_lib.Stream(tracker_lib.build_tracker_step(model))
+  for t in range(3):
+    # The detector's last stack on frame t alone, not through the tracker.
+    detected = detector(clip[:, t], training=False)
+    streamed = stream(clip[:, t])
+    for key, heatmaps in detected.items():
+      np.testing.assert_allclose(whole[key][:, t], heatmaps[:, -1], rtol=0,
+                                 atol=1e-6)
+      np.testing.assert_allclose(streamed[key], heatmaps[:, -1], rtol=0,
+                                 atol=1e-6)
+  kernels = _last_kernels(model)
+  assert len(kernels) == (2 if head == "1d" else 1)
+  assert not any(np.any(k.numpy()) for k in kernels)
+  step = loop.gradient_step(model, keras.optimizers.Adam(1e-3),
+                            losses.for_head(head), 2)
+  loss = float(step(dict(_targets(head, length), image=clip)))
+  assert loss > 0
+  assert all(np.any(k.numpy()) for k in _last_kernels(model))
+
+
 @pytest.mark.parametrize("head,length", HEADS)
 def test_clip_outputs_have_a_time_axis(head, length):
   out = _tracker(head, length)(_clip())
@@ -36,7 +96,7 @@ def test_clip_outputs_have_a_time_axis(head, length):
 
 @pytest.mark.parametrize("head,length", HEADS)
 def test_streaming_equals_the_whole_clip_and_reset_restarts(head, length):
-  model = _tracker(head, length)
+  model = _refining(_tracker(head, length))
   clip = _clip(5)
   whole = model(clip)
   stream = tracker_lib.Stream(tracker_lib.build_tracker_step(model))
@@ -52,7 +112,7 @@ def test_streaming_equals_the_whole_clip_and_reset_restarts(head, length):
 
 
 def test_lambda_zero_output_depends_on_the_current_frame_only():
-  model = _tracker("1d", 32, fusion_lambda=0.0)
+  model = _refining(_tracker("1d", 32, fusion_lambda=0.0))
   clip = _clip(3)
   other = clip.copy()
   other[:, 0] = 1.0 - other[:, 0]
@@ -62,7 +122,7 @@ def test_lambda_zero_output_depends_on_the_current_frame_only():
 
 
 def test_past_frames_change_the_present_with_fusion():
-  model = _tracker("1d", 32, fusion_lambda=0.3)
+  model = _refining(_tracker("1d", 32, fusion_lambda=0.3))
   clip = _clip(3)
   other = clip.copy()
   other[:, 0] = 1.0 - other[:, 0]
@@ -71,7 +131,7 @@ def test_past_frames_change_the_present_with_fusion():
 
 @pytest.mark.parametrize("head,length", HEADS)
 def test_save_load_round_trip(head, length, tmp_path):
-  model = _tracker(head, length)
+  model = _refining(_tracker(head, length))
   clip = _clip(3)
   path = str(tmp_path / "tracker.keras")
   model.save(path)
@@ -88,16 +148,8 @@ def test_save_load_round_trip(head, length, tmp_path):
 
 @pytest.mark.parametrize("head,length", HEADS)
 def test_training_steps_on_clips_lower_the_loss(head, length):
-  from landmark1d.geometry import heatmaps
   model = _tracker(head, length, freeze_detector=True)
-  rng = np.random.default_rng(2)
-  clip = _clip(3, seed=3)
-  points = rng.uniform(6, 26, (2, 3, 5, 2)).astype(np.float32)
-  batch = {"image": clip, "mask": np.ones((2, 3, 5), np.float32)}
-  if head == "1d":
-    batch["hx"], batch["hy"], _ = heatmaps.encode_1d(points, 32, length, 1.0)
-  else:
-    batch["heatmap"], _ = heatmaps.encode_2d(points, 32, length, 1.0)
+  batch = dict(_targets(head, length), image=_clip(3, seed=3))
   assert len(tracker_lib.detector_of(model).trainable_variables) == 0
   step = tf.function(loop.gradient_step(
       model, keras.optimizers.Adam(3e-3), losses.for_head(head), 2))

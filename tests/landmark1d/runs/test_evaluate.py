@@ -64,3 +64,21 @@ def test_a_row_is_scored_from_a_run_with_the_same_training(mini_data_dir,
                      r"0.0 in synthetic_det1d_gamma0.0_smoke"):
     evaluate.run(mini("synthetic_det1d_gamma0.0_smoke"),
                  str(tmp_path / "g0"), model_workdir=str(run))
+
+
+def test_frame_fields_pass_degraded_and_event_flags_on():
+  batch = {"landmarks_image": tf.zeros([2, 68, 2]),
+           "visible": tf.ones([2, 68], tf.bool),
+           "image_id": tf.constant([b"v/0", b"v/1"]),
+           "video_id": tf.constant([b"v", b"v"]),
+           "frame_index": tf.constant([0, 1]),
+           "degraded": tf.constant([False, True]),
+           "event": tf.constant([b"none", b"flicker"])}
+  fields = evaluate.frame_fields(batch)
+  np.testing.assert_array_equal(fields["degraded"], [False, True])
+  assert fields["events"] == ["none", "flicker"]
+  assert fields["video_ids"] == ["v", "v"] and fields["face_size"] is None
+  plain = evaluate.frame_fields({k: batch[k] for k in (
+      "landmarks_image", "visible", "image_id")})
+  assert plain["degraded"] is None and plain["events"] is None
+  assert plain["video_ids"] is None and plain["frame_indices"] is None

@@ -50,6 +50,7 @@ def test_overrides_coerce_to_the_declared_types():
     ("data.landmark_set=ibug69", "Unknown landmark set"),
     ("steps", "must look like section.field=value"),
     ("train.lr_schedule=step", "train.lr_schedule must be one of"),
+    ("train.steps_per_loop=0", "train.steps_per_loop must be >= 1"),
     ("data.validation_split=test", "validation_split 'test' is also in "
      "data.eval_splits"),
 ])
@@ -127,8 +128,24 @@ def test_workdirs_written_before_the_move_load_with_every_setting(
   assert schema.upgrade(loaded.to_dict()) == loaded.to_dict()
 
 
+def test_per_frame_occlusion_is_off_by_default_and_set_by_its_path():
+  tracker = registry.get("synthetic_trk1d")
+  assert tracker.data.augment.occlusion_per_frame is False
+  on = schema.override(tracker, ["data.augment.occlusion_per_frame=true"])
+  assert on.data.augment == augment.AugmentParams(
+      **{**tracker.data.augment.__dict__, "occlusion_per_frame": True})
+  # A run trained with it is another training, by that one path.
+  assert schema.differences(schema.training_settings(tracker),
+                            schema.training_settings(on)) == [
+                                ("data.augment.occlusion_per_frame", False,
+                                 True)]
+
+
 def test_training_settings_compare_path_by_path():
   a = schema.training_settings(_config())
+  # Steps per tf.function call change no weight (tests/landmark1d/train).
+  assert a == schema.training_settings(schema.override(
+      _config(), ["train.steps_per_loop=4"]))
   b = schema.training_settings(schema.override(_config(), [
       "data.augment.occlusion=0", "model.sigma=2"]))
   assert schema.differences(a, b) == [("data.augment.occlusion", 0.2, 0.0),

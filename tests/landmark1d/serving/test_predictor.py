@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from landmark1d.geometry import temporal_filters
 from landmark1d.serving import predictor
 
 
@@ -87,3 +88,93 @@ def test_a_lost_face_is_redetected_on_the_next_frame(tiny_exports):
   for seed in range(3):
     keep(_image(seed))
   assert len(calls) == 4
+
+
+def _track(tracker, frames):
+  tracker.start(BOXES)
+  return [tracker(frame) for frame in frames]
+
+
+def test_one_euro_smoothing_filters_the_shown_landmarks_not_the_crops(
+    tiny_exports):
+  model = predictor.ExportedModel(tiny_exports["tracker"])
+  frames = [_image(seed) for seed in range(4)]
+  raw = _track(predictor.FaceTracker(model), frames)
+  smoothing = temporal_filters.make_filter("one_euro", min_cutoff=0.5,
+                                           beta=0.01, frequency=25.0)
+  shown = _track(predictor.FaceTracker(model, smoothing=smoothing), frames)
+  # Reference: the raw track's landmarks through the filter afterwards; the
+  # crops (boxes) and confidences are the unsmoothed tracker's.
+  want = temporal_filters.filter_sequence(
+      np.stack([f.landmarks for f in raw]),
+      temporal_filters.make_filter("one_euro", min_cutoff=0.5, beta=0.01,
+                                   frequency=25.0))
+  np.testing.assert_allclose(np.stack([f.landmarks for f in shown]), want,
+                             atol=1e-4)
+  for got, ref in zip(shown, raw):
+    np.testing.assert_allclose(got.boxes, ref.boxes, atol=1e-4)
+    np.testing.assert_allclose(got.confidence, ref.confidence, atol=1e-6)
+  assert not np.allclose(shown[-1].landmarks, raw[-1].landmarks, atol=1e-2)
+
+
+class _NoisyStillFace:
+  """A detector export stand-in: one face at fixed points plus pixel noise."""
+
+  is_tracker = False
+  num_landmarks = 68
+
+  def __init__(self, noise_px):
+    rng = np.random.default_rng(5)
+    self.points = rng.uniform(20, 50, (1, 68, 2)).astype(np.float32)
+    self.noise_px = noise_px
+    self.rng = np.random.default_rng(6)
+
+  def detect_image(self, image, boxes):
+    del image
+    noise = self.rng.normal(0, self.noise_px, self.points.shape)
+    return predictor.Faces(boxes, (self.points + noise).astype(np.float32),
+                           np.ones((1, 68), np.float32))
+
+
+def _frame_to_frame_motion(faces):
+  points = np.stack([f.landmarks for f in faces])
+  return np.linalg.norm(np.diff(points, axis=0), axis=-1).mean()
+
+
+@pytest.mark.parametrize("name,params", [
+    ("ema", {"alpha": 0.3}),
+    ("one_euro", {"min_cutoff": 1.0, "beta": 0.01, "frequency": 30.0})])
+def test_ema_and_one_euro_keep_a_still_face_and_lower_its_jitter(name, params):
+  frames = [_image(0)] * 30
+  still = _NoisyStillFace(noise_px=0.0)
+  shown = _track(predictor.FaceTracker(
+      still, smoothing=temporal_filters.make_filter(name, **params)), frames)
+  for faces in shown:
+    np.testing.assert_allclose(faces.landmarks, still.points, atol=1e-5)
+  raw = _track(predictor.FaceTracker(_NoisyStillFace(noise_px=1.0)), frames)
+  smooth = _track(predictor.FaceTracker(
+      _NoisyStillFace(noise_px=1.0),
+      smoothing=temporal_filters.make_filter(name, **params)), frames)
+  # A first-order low-pass of weight a scales white noise's frame-to-frame
+  # motion by a / sqrt(2 - a): 0.23 for the EMA at 0.3, 0.13 for One Euro at
+  # rest (1 Hz at 30 Hz: a = 1 / (1 + 30 / 2 pi) = 0.17).
+  assert _frame_to_frame_motion(smooth) < 0.4 * _frame_to_frame_motion(raw)
+
+
+def test_one_euro_smoothing_restarts_when_a_face_is_lost(tiny_exports):
+  model = predictor.ExportedModel(tiny_exports["detector"])
+  frames = [_image(seed) for seed in range(3)]
+
+  def find_faces(image):
+    del image
+    return BOXES[:1]
+
+  # Random weights: every face is lost (confidence < 2) and every frame
+  # restarts, so each frame's first-sample output is the raw landmarks.
+  raw = predictor.FaceTracker(model, find_faces, min_confidence=2.0)
+  shown = predictor.FaceTracker(
+      model, find_faces, min_confidence=2.0,
+      smoothing=temporal_filters.make_filter("one_euro", min_cutoff=0.1))
+  for frame in frames:
+    np.testing.assert_allclose(shown(frame).landmarks, raw(frame).landmarks,
+                               atol=1e-5)

@@ -1,5 +1,7 @@
 """The distributed training loop: loss reduction, resume, NaN guard."""
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -32,8 +34,14 @@ def _loss(outputs, batch):
   return tf.reduce_sum(tf.square(outputs["y"] - batch["target"]), -1)
 
 
+def _assert_same_weights(model_a, model_b):
+  for a, b in zip(model_a.get_weights(), model_b.get_weights()):
+    np.testing.assert_array_equal(a, b)
+
+
 def _run(strategy, workdir, steps, poison_step=None, lr=0.05,
-         schedule="constant", schedule_steps=None):
+         schedule="constant", schedule_steps=None, log=None,
+         steps_per_loop=1):
   keras.utils.set_random_seed(1)
   with strategy.scope():
     x = keras.Input((4,))
@@ -45,8 +53,9 @@ def _run(strategy, workdir, steps, poison_step=None, lr=0.05,
       dataset_fn=lambda s, ctx: _dataset_fn(s, ctx, poison_step),
       workdir=str(workdir),
       settings=loop.LoopSettings(steps=steps, global_batch_size=GLOBAL_BATCH,
-                                 checkpoint_every=1, log_every=5),
-      log=lambda msg: None)
+                                 checkpoint_every=1, log_every=5,
+                                 steps_per_loop=steps_per_loop),
+      log=log or (lambda msg: None))
   return result, model
 
 
@@ -67,14 +76,63 @@ def test_two_replicas_match_one_device(tmp_path):
     np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
-def test_resumed_run_equals_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("steps_per_loop, first_steps", [(1, 5), (4, 7)])
+def test_resumed_run_equals_uninterrupted_run(tmp_path, steps_per_loop,
+                                              first_steps):
   strategy = loop.make_strategy("one_device")
   _, straight = _run(strategy, tmp_path / "straight", 12)
-  first, _ = _run(strategy, tmp_path / "resumed", 5)
-  second, resumed = _run(strategy, tmp_path / "resumed", 12)
-  assert (first.step, second.resumed_from, second.step) == (5, 5, 12)
-  for a, b in zip(straight.get_weights(), resumed.get_weights()):
-    np.testing.assert_array_equal(a, b)
+  first, _ = _run(strategy, tmp_path / "resumed", first_steps,
+                  steps_per_loop=steps_per_loop)
+  second, resumed = _run(strategy, tmp_path / "resumed", 12,
+                         steps_per_loop=steps_per_loop)
+  assert (first.step, second.resumed_from, second.step) == (
+      first_steps, first_steps, 12)
+  _assert_same_weights(straight, resumed)
+
+
+def test_four_steps_per_call_train_the_same_weights_as_one(tmp_path):
+  strategy = loop.make_strategy("one_device")
+  one, by_one = _run(strategy, tmp_path / "one", 12)
+  four, by_four = _run(strategy, tmp_path / "four", 12, steps_per_loop=4)
+  assert four.step == 12 and four.losses == one.losses
+  _assert_same_weights(by_one, by_four)
+
+
+def test_four_steps_per_call_stop_at_the_nan_step_before_saving_it(tmp_path):
+  with pytest.raises(loop.NonFiniteLossError, match="loss is nan at step 7; "
+                     r"stopped before saving. Last good checkpoint: \S*ckpt-5"):
+    _run(loop.make_strategy("one_device"), tmp_path, 12, poison_step=6,
+         steps_per_loop=4)
+
+
+def _truncate(path):
+  with open(path, "r+b") as f:
+    f.truncate(os.path.getsize(path) // 2)
+
+
+def test_a_truncated_newest_checkpoint_resumes_from_the_one_before(tmp_path):
+  strategy = loop.make_strategy("one_device")
+  _, straight = _run(strategy, tmp_path / "straight", 12)
+  _run(strategy, tmp_path / "resumed", 5)
+  damaged = tmp_path / "resumed" / "checkpoints" / "ckpt-5.data-00000-of-00001"
+  _truncate(damaged)
+  logged = []
+  second, resumed = _run(strategy, tmp_path / "resumed", 12,
+                         log=logged.append)
+  assert (second.resumed_from, second.step) == (4, 12)
+  assert any(line.startswith("warning:") and str(damaged) in line
+             for line in logged), logged
+  _assert_same_weights(straight, resumed)  # only step 5 was recomputed
+
+
+def test_no_readable_checkpoint_is_one_plain_error(tmp_path):
+  strategy = loop.make_strategy("one_device")
+  _run(strategy, tmp_path, 3)
+  for path in (tmp_path / "checkpoints").glob("ckpt-*.data-*"):
+    _truncate(path)
+  with pytest.raises(loop.DamagedCheckpointError,
+                     match=f"no checkpoint in {tmp_path}/checkpoints reads"):
+    _run(strategy, tmp_path, 6)
 
 
 def test_resumed_cosine_schedule_run_equals_uninterrupted_run(tmp_path):
@@ -85,8 +143,7 @@ def test_resumed_cosine_schedule_run_equals_uninterrupted_run(tmp_path):
   _run(strategy, tmp_path / "resumed", 5, **kwargs)
   _, resumed = _run(strategy, tmp_path / "resumed", 12, **kwargs)
   _, constant = _run(strategy, tmp_path / "constant", 12)
-  for a, b in zip(straight.get_weights(), resumed.get_weights()):
-    np.testing.assert_array_equal(a, b)
+  _assert_same_weights(straight, resumed)
   assert not np.array_equal(straight.get_weights()[0],
                             constant.get_weights()[0])
 
@@ -123,6 +180,30 @@ def test_batch_norm_statistics_are_the_mean_over_the_batches_after_training(
             for i, v in enumerate(model.variables)
             if v is norm.moving_mean]
   np.testing.assert_array_equal(stored[0], norm.moving_mean.numpy())
+
+
+def test_precise_batch_norm_leaves_frozen_layers_as_they_were():
+  x = keras.Input((4,))
+  frozen, free = (keras.layers.BatchNormalization(epsilon=1e-3)
+                  for _ in range(2))
+  frozen.trainable = False  # as a tracker's detector with freeze_detector
+  model = keras.Model(x, free(frozen(x)))
+  frozen.moving_mean.assign([1.0, 2.0, 3.0, 4.0])
+  before = [w.copy() for w in frozen.get_weights()]
+  inputs = np.random.default_rng(0).random((8, 4)).astype(np.float32) * 5
+  assert loop.recompute_batch_norm(model, [inputs]) == 1
+  for was, now in zip(before, frozen.get_weights()):
+    np.testing.assert_array_equal(now, was)
+  # The free layer sees the frozen one's inference output.
+  seen = (inputs - [1.0, 2.0, 3.0, 4.0]) / np.sqrt(1.0 + 1e-3)
+  np.testing.assert_allclose(free.moving_mean.numpy(), seen.mean(0),
+                             rtol=1e-5, atol=1e-6)
+  free.trainable = False
+
+  def unread():
+    raise AssertionError("batches read with nothing to recompute")
+    yield  # pylint: disable=unreachable
+  assert loop.recompute_batch_norm(model, unread()) == 0
 
 
 def test_nan_loss_stops_training_with_a_clear_error(tmp_path):
