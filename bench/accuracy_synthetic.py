@@ -39,7 +39,6 @@ the video frames is recorded beside the tracker's.
 
 from __future__ import annotations
 
-import glob
 import json
 import math
 import os
@@ -50,8 +49,8 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
+from bench import cell_runs
 from bench import cli
-from bench import machine
 from bench import seed_statistics as stats
 from experiments import configs as registry
 from landmark1d.data import input_pipeline
@@ -59,7 +58,6 @@ from landmark1d.models import cost
 from landmark1d.runs import common
 from landmark1d.runs import evaluate
 from landmark1d.runs import schema
-from landmark1d.runs import train
 
 NAME = "accuracy_synthetic"
 SEEDS = {"full": (0, 1, 2), "reduced": (0, 1)}
@@ -109,86 +107,8 @@ def resolve(cell: str, seed: int, data_dir: str,
                     + ("mini_video" if tracker else "mini"))
   if tracker:
     settings.append("tracker.detector_workdir=" + os.path.abspath(
-        run_dir(workdir, detector_cell(cell), seed)))
+        cell_runs.run_dir(workdir, detector_cell(cell), seed)))
   return schema.override(config, settings).validate()
-
-
-def run_dir(workdir: str, cell: str, seed: int) -> str:
-  return os.path.join(workdir, cell, f"seed{seed}")
-
-
-def cell_settings(config: schema.ExperimentConfig) -> dict:
-  """What makes two runs of a cell the same but for the seed.
-
-  All config fields but the name, text, seed and the places of the data and
-  of a tracker's detector run (which depend on the machine).
-  """
-  values = json.loads(json.dumps(config.to_dict()))  # tuples -> lists
-  del values["name"], values["description"], values["train"]["seed"]
-  values["data"]["data_dir"] = None
-  values["tracker"]["detector_workdir"] = None
-  return values
-
-
-def _check_same(stored: dict, wanted: dict, where: str):
-  """ValueError naming every field where `stored` differs from `wanted`.
-
-  `stored` may be in an earlier layout of the config's JSON form, or lack
-  fields added to the schema after the run was recorded (the run had their
-  defaults): `schema.ExperimentConfig.from_dict` reads both, as it reads a
-  workdir's config.json.
-  """
-  try:
-    recorded = cell_settings(schema.ExperimentConfig.from_dict(stored))
-  except ValueError as e:
-    raise ValueError(f"{where}: the recorded settings do not read as a "
-                     f"config: {e}") from None
-  differ = [f"{path}: recorded {old!r}, config {new!r}"
-            for path, old, new in schema.differences(recorded, wanted)]
-  if differ:
-    raise ValueError(f"{where} was trained with other settings ("
-                     f"{'; '.join(differ)}); train it elsewhere (another "
-                     "--out / --workdir) or remove it")
-
-
-def _finished(workdir: str, steps: int) -> bool:
-  path = os.path.join(workdir, "train_result.json")
-  if not os.path.exists(path):
-    return False
-  with open(path, encoding="utf-8") as f:
-    return json.load(f)["step"] >= steps
-
-
-def _train(config: schema.ExperimentConfig, workdir: str) -> dict:
-  """Trains (or finishes) one run; returns its timing and load average."""
-  if os.path.exists(os.path.join(workdir, "config.json")):
-    stored = cell_settings(common.load_config(workdir))
-    _check_same(stored, cell_settings(config), f"workdir {workdir}")
-  loads = [os.getloadavg()[0]]
-
-  def log(line):
-    loads.append(os.getloadavg()[0])
-    if "validation NRMSE" in line or "batch-norm" in line:
-      print(f"   {line}", flush=True)
-
-  print(f"== {config.name} seed {config.train.seed}: {config.train.steps} "
-        f"steps in {workdir}", flush=True)
-  result = train.run(config, workdir, log=log)
-  return {"train_seconds": round(result.seconds, 1),
-          "resumed_from": result.resumed_from,
-          "load_average": round(float(np.mean(loads)), 2)}
-
-
-def validation_curve(workdir: str) -> list:
-  """`[[step, validation NRMSE %], ...]` from the run's TensorBoard events."""
-  curve = {}
-  for path in sorted(glob.glob(os.path.join(workdir, "train", "events.*"))):
-    for event in tf.compat.v1.train.summary_iterator(path):
-      for value in event.summary.value:
-        if value.tag == "val_nrmse_percent":
-          curve[int(event.step)] = round(
-              float(tf.make_ndarray(value.tensor)), 4)
-  return [[step, curve[step]] for step in sorted(curve)]
 
 
 def tail_slope(curve: list, fraction: float = 0.25) -> float | None:
@@ -288,23 +208,13 @@ def _detector_scores(config, model, split: str | None = None,
   return out
 
 
-def _trained_row(config, workdir: str) -> dict:
-  """Trains one run; its seed, steps, timing, machine, validation curve."""
-  timing = _train(config, workdir)
-  with open(os.path.join(workdir, "train_result.json"), encoding="utf-8") as f:
-    steps = json.load(f)["step"]
-  return {"seed": config.train.seed, "steps": steps, **timing,
-          "machine": machine.record(),
-          "validation_curve": validation_curve(workdir)}
-
-
 def run_detector(config: schema.ExperimentConfig, workdir: str) -> dict:
   """Trains, then scores one detector run with every decoder.
 
   The row also holds the final model's validation NRMSE (argmax): the
   in-training curve ends before the batch-norm statistics are recomputed.
   """
-  row = _trained_row(config, workdir)
+  row = cell_runs.trained_row(config, workdir)
   model = common.restore(config, workdir)
   final = _detector_scores(config, model, config.data.validation_split,
                            ("argmax",))["nrmse_argmax_percent"]
@@ -319,11 +229,11 @@ def run_tracker(config: schema.ExperimentConfig, workdir: str,
   The row also holds the detector alone on the same test frames.
   """
   detector_dir = config.tracker.detector_workdir
-  if not _finished(detector_dir, detector.train.steps):
+  if not cell_runs.finished(detector_dir, detector.train.steps):
     print(f"== {detector.name} seed {detector.train.seed} is not finished in "
           f"{detector_dir}: training it for the tracker", flush=True)
-    _train(detector, detector_dir)
-  row = _trained_row(config, workdir)
+    cell_runs.train_run(detector, detector_dir)
+  row = cell_runs.trained_row(config, workdir)
   for decoder in DECODERS:  # streamed frame by frame, the state reset per clip
     split, scores = next(iter(evaluate.run(
         config, workdir, decoder=decoder, log=lambda _: None).items()))
@@ -340,7 +250,7 @@ def run_tracker(config: schema.ExperimentConfig, workdir: str,
 
 def _run_seed(cell, seed, data_dir, workdir) -> dict:
   config = resolve(cell, seed, data_dir, workdir)
-  where = run_dir(workdir, cell, seed)
+  where = cell_runs.run_dir(workdir, cell, seed)
   if common.is_tracker(config):
     detector = resolve(detector_cell(cell), seed, data_dir, workdir)
     return run_tracker(config, where, detector)
@@ -507,13 +417,13 @@ def run(mode: str, out: str, workdir: str, data_dir: str,
   results["seeds"] = list(SEEDS[mode])
   for cell in [c for c in CELLS[mode] if not cells or c in cells]:
     config = resolve(cell, 0, data_dir, workdir)
-    wanted = cell_settings(config)
+    wanted = cell_runs.cell_settings(config)
     entry = results["cells"].get(cell)
     if entry is None:
       entry = results["cells"][cell] = {
           **_describe(config), **cell_references(config),
           "settings": wanted, "runs": {}}
-    _check_same(entry["settings"], wanted, f"cell {cell} in {out}")
+    cell_runs.check_same(entry["settings"], wanted, f"cell {cell} in {out}")
     entry["settings"] = wanted  # written back in the current layout
     if "cost" not in entry and not common.is_tracker(config):
       entry["cost"] = cell_cost(config)

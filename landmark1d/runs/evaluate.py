@@ -132,7 +132,7 @@ def score(config: schema.ExperimentConfig, predictions: scoring.Predictions,
                        skip_first=skip_first)
 
 
-def _detector_predict(model, config, decoder):
+def detector_predictor(model, config, decoder):
   @tf.function
   def infer(images):
     return common.decode(model(images, training=False), config, decoder,
@@ -140,7 +140,7 @@ def _detector_predict(model, config, decoder):
   return lambda batch: infer(batch["image"]).numpy()
 
 
-def _tracker_predict(model, config, decoder):
+def tracker_predictor(model, config, decoder):
   """Frame-by-frame streaming; the state resets at every new video."""
   step_model = models.build_tracker_step(model)
   run_step = models.step_function(step_model)
@@ -209,9 +209,9 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
     common.check_same_training(config, model_workdir)
   model = model or common.restore(config, model_workdir or workdir)
   if common.is_tracker(config):
-    predict = _tracker_predict(model, config, decoder)
+    predict = tracker_predictor(model, config, decoder)
   else:
-    predict = _detector_predict(model, config, decoder)
+    predict = detector_predictor(model, config, decoder)
   mean = mean_shape_baseline(config)
   data = config.data
   results, summary = {}, {"config": config.name, "decoder": decoder}

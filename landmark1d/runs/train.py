@@ -32,7 +32,7 @@ def _summary_hook(config, model, workdir, log):
   Validation scores the first `train.eval_examples` images of
   `data.validation_split` (of the training dataset), or of the first eval
   split when the config names no validation split. A tracker streams those
-  frames as evaluation does (`evaluate._tracker_predict`: its state resets
+  frames as evaluation does (`evaluate.tracker_predictor`: its state resets
   at each new video, and each validation starts a new stream).
   """
   writer = tf.summary.create_file_writer(os.path.join(workdir, "train"))
@@ -51,7 +51,7 @@ def _summary_hook(config, model, workdir, log):
 
   def predictor():
     if tracker:
-      return evaluate._tracker_predict(  # pylint: disable=protected-access
+      return evaluate.tracker_predictor(
           model, config, config.eval.decoder)
     return lambda batch: common.decode(
         model(batch["image"], training=False), config, config.eval.decoder,

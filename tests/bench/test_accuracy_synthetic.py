@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bench import accuracy_synthetic as bench
+from bench import cell_runs
 from experiments import configs as registry
 from landmark1d.eval import metrics
 from landmark1d.geometry import coordinates
@@ -61,7 +62,7 @@ def test_reduced_run_scores_every_cell_and_seed_and_resumes(
   # The row is the model's own evaluation through the library's evaluate.
   config = bench.resolve("accuracy_det1d_L192_smoke", 1, mini_data_dir, work)
   for decoder in bench.DECODERS:
-    scores = evaluate.run(config, bench.run_dir(
+    scores = evaluate.run(config, cell_runs.run_dir(
         work, "accuracy_det1d_L192_smoke", 1), decoder=decoder,
                           log=lambda _: None)["test"]["model"]
     assert detector["runs"]["1"][f"nrmse_{decoder}_percent"] == (
@@ -78,7 +79,7 @@ def test_reduced_run_scores_every_cell_and_seed_and_resumes(
   def no_training(*args, **kwargs):
     raise AssertionError("a finished (cell, seed) was trained again")
 
-  monkeypatch.setattr(bench.train, "run", no_training)
+  monkeypatch.setattr(cell_runs.train, "run", no_training)
   again = bench.run("reduced", out, work, mini_data_dir)
   assert again["cells"] == results["cells"]
 
@@ -195,7 +196,7 @@ def test_cells_table_reads_curves_then_sweeps_whatever_the_training_order():
 
 def test_cells_differ_only_in_what_they_study():
   def settings(name):
-    return bench.cell_settings(bench.resolve(name, 0, "/data", "/runs"))
+    return cell_runs.cell_settings(bench.resolve(name, 0, "/data", "/runs"))
 
   reference = settings("accuracy_det1d_L192")
   for name in bench.CELLS["full"]:
@@ -230,7 +231,7 @@ def test_the_gamma_sweep_point_0_3_is_the_largest_l_cell():
   assert config.model.coattention_gamma == 0.3
   assert dataclasses.replace(gamma0.model, coattention_gamma=0.3) == (
       config.model)
-  assert os.path.basename(bench.run_dir("/r", "c", 1)) == "seed1"
+  assert os.path.basename(cell_runs.run_dir("/r", "c", 1)) == "seed1"
 
 
 # Settings recorded in the config layout before the library moved into wings
@@ -249,8 +250,8 @@ def test_recorded_cells_resume_under_the_current_config_layout(path):
     cells = json.load(f)["cells"]
   assert cells
   for name, cell in cells.items():
-    wanted = bench.cell_settings(bench.resolve(name, 0, "/data", "/runs"))
-    bench._check_same(cell["settings"], wanted, name)  # no difference
+    wanted = cell_runs.cell_settings(bench.resolve(name, 0, "/data", "/runs"))
+    cell_runs.check_same(cell["settings"], wanted, name)  # no difference
   # Through the upgrade, a recorded range that differs is still caught.
   name, cell = next(iter(cells.items()))
   stored = json.loads(json.dumps(cell["settings"]))
@@ -259,7 +260,7 @@ def test_recorded_cells_resume_under_the_current_config_layout(path):
     stored["data"]["rotation"] = 10.0
   else:
     stored["data"]["augment"]["rotation"] = 10.0
-  wanted = bench.cell_settings(bench.resolve(name, 0, "/data", "/runs"))
+  wanted = cell_runs.cell_settings(bench.resolve(name, 0, "/data", "/runs"))
   with pytest.raises(ValueError, match=r"data.augment.rotation: recorded "
                      r"10.0, config 30.0"):
-    bench._check_same(stored, wanted, name)
+    cell_runs.check_same(stored, wanted, name)
