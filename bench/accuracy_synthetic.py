@@ -506,15 +506,6 @@ def plot(results: dict, path: str):
   plt.close(fig)
 
 
-def _mean_std(summary: dict | None) -> str:
-  """`mean +- std` of a `stats.summary` (the mean alone for one seed)."""
-  if summary is None:
-    return ""
-  if summary["std"] is None:
-    return f"{summary['mean']:.2f}"
-  return f"{summary['mean']:.2f} +- {summary['std']:.2f}"
-
-
 def _slope(cell: dict) -> dict | None:
   slopes = [tail_slope(r.get("validation_curve", []))
             for r in cell["runs"].values()]
@@ -563,10 +554,10 @@ def markdown(results: dict) -> str:
     lines.append(
         f"| {name} | {c['head'].upper()} | {c['L_over_F']:g} | {c['gamma']:g} "
         f"| {lam} | {_cost(c)} | {len(c['runs'])} | {'/'.join(map(str, steps))} | "
-        f"{_mean_std(c.get('nrmse_argmax'))} | "
-        f"{_mean_std(c.get('nrmse_dark'))} | "
-        f"{c['floor_argmax_percent']:.2f} | {_mean_std(c.get('jitter'))} | "
-        f"{_mean_std(_slope(c))} |")
+        f"{stats.summary_text(c.get('nrmse_argmax'))} | "
+        f"{stats.summary_text(c.get('nrmse_dark'))} | "
+        f"{c['floor_argmax_percent']:.2f} | {stats.summary_text(c.get('jitter'))} | "
+        f"{stats.summary_text(_slope(c))} |")
   lines += ["", "| claim | reference - other | difference (points) | "
             "Welch 95 % interval (relative) | paired 95 % interval | verdict |",
             "| --- | --- | ---: | --- | --- | --- |"]
@@ -606,10 +597,7 @@ def main(argv):
 
 if __name__ == "__main__":
   cli.define_flags()
-  flags.DEFINE_string("workdir", "runs/accuracy",
-                      "Parent folder of the runs' workdirs.")
-  flags.DEFINE_string("data_dir", "runs/tensorflow_datasets",
-                      "tfds data_dir for the synthetic sets.")
+  cli.define_run_flags("runs/accuracy")
   flags.DEFINE_list("cells", None,
                     "Only these cells of --mode (default: all of them).")
   app.run(main)

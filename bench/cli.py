@@ -23,6 +23,15 @@ def define_flags():
   flags.DEFINE_string("out", "runs/bench", "Folder for the JSON and PNG.")
 
 
+def define_run_flags(workdir: str):
+  """Defines --workdir (default `workdir`) and --data_dir for a benchmark that
+  trains runs on the synthetic sets; call from its `__main__` block."""
+  flags.DEFINE_string("workdir", workdir,
+                      "Parent folder of the runs' workdirs.")
+  flags.DEFINE_string("data_dir", "runs/tensorflow_datasets",
+                      "tfds data_dir for the synthetic sets.")
+
+
 def write_json(results: dict, out: str, name: str) -> str:
   """Writes `<out>/<name>.json`; returns its path."""
   os.makedirs(out, exist_ok=True)

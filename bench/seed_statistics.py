@@ -32,6 +32,15 @@ def summary(values) -> dict:
           "n": int(len(values))}
 
 
+def summary_text(cell_summary: dict | None) -> str:
+  """`mean +- std` of a `summary` (the mean alone for one seed; "" for none)."""
+  if not cell_summary:
+    return ""
+  if cell_summary["std"] is None:
+    return f"{cell_summary['mean']:.2f}"
+  return f"{cell_summary['mean']:.2f} +- {cell_summary['std']:.2f}"
+
+
 def _interval(difference, se, df):
   if not (se > 0 and df > 0 and math.isfinite(df)):
     return {"low": None, "high": None, "df": None,

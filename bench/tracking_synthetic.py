@@ -409,14 +409,6 @@ def plot(results: dict, path: str):
   plt.close(fig)
 
 
-def _mean_std(summary: dict | None) -> str:
-  if not summary:
-    return ""
-  if summary["std"] is None:
-    return f"{summary['mean']:.2f}"
-  return f"{summary['mean']:.2f} +- {summary['std']:.2f}"
-
-
 def markdown(results: dict) -> str:
   """The methods table per video and the paired comparisons."""
   lines = [f"| cell | seeds | NRMSE all (%) | degraded | clean | after first "
@@ -424,7 +416,7 @@ def markdown(results: dict) -> str:
            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
   for name, c in results["cells"].items():
     lines.append(f"| {name} | {len(c['runs'])} | " + " | ".join(
-        _mean_std(c.get(k)) for k in METRICS) + " |")
+        stats.summary_text(c.get(k)) for k in METRICS) + " |")
   lines += ["", "| video | reference - other | metric | paired difference "
             "(points) | 95 % interval | verdict |",
             "| --- | --- | --- | ---: | --- | --- |"]
@@ -448,10 +440,7 @@ def main(argv):
 
 if __name__ == "__main__":
   cli.define_flags()
-  flags.DEFINE_string("workdir", "runs/tracking",
-                      "Parent folder of the runs' workdirs.")
-  flags.DEFINE_string("data_dir", "runs/tensorflow_datasets",
-                      "tfds data_dir for the synthetic sets.")
+  cli.define_run_flags("runs/tracking")
   flags.DEFINE_list("seeds", None, "Only these seeds (default: the mode's).")
   flags.DEFINE_multi_enum("phase", None, PHASES,
                           "Only these phases (default: main, then finetune).")
