@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from bench import accuracy_synthetic
+from bench import cell_runs
 from experiments import configs as registry
 from landmark1d import models
 from landmark1d.runs import common
@@ -132,7 +132,7 @@ def test_a_tracker_run_reports_validation_nrmse_on_streamed_frames(
   match = re.fullmatch(r"step 4: validation NRMSE ([0-9.]+)% \(split "
                        r"'validation'\) on 8 frames", logged[0])
   assert match, logged
-  curve = accuracy_synthetic.validation_curve(run["tracker_dir"])
+  curve = cell_runs.validation_curve(run["tracker_dir"])
   assert [step for step, _ in curve] == [4]
   assert abs(curve[0][1] - float(match.group(1))) <= 0.0051
   # The frozen tracker has no batch norm of its own, so the model saved after
