@@ -354,11 +354,14 @@ def run(mode: str, out: str, workdir: str, data_dir: str, seeds=None,
   """
   smoke = mode == "reduced"
   results = _load(out, mode)
-  results.update(seeds=list(seeds or SEEDS[mode]), skip_first=SKIP_FIRST,
-                 frame_rate=FRAME_RATE, ema_alphas=list(EMA_ALPHAS),
+  seeds = list(seeds or SEEDS[mode])
+  # Sessions run different seeds; the JSON lists every seed it holds.
+  results.update(seeds=sorted(set(results.get("seeds", [])) | set(seeds)),
+                 skip_first=SKIP_FIRST, frame_rate=FRAME_RATE,
+                 ema_alphas=list(EMA_ALPHAS),
                  one_euro_grid=[list(p) for p in ONE_EURO_GRID])
   for phase in phases:
-    for seed in results["seeds"]:
+    for seed in seeds:
       runs = _Seed(seed, data_dir, workdir, smoke)
       detector = runs.config(_config_name("detector", "", smoke))
       _record(results, out, "stills/detector",
