@@ -11,6 +11,8 @@ import dataclasses
 import json
 import os
 
+from experiments.configs import wflw as wflw_configs
+
 OOM = "OOM"  # the paper's 2D runs at L = 256 ran out of its 32 GiB GPU
 
 
@@ -170,14 +172,14 @@ def _wflw() -> Table:
   # The paper predates WFLW, so no cell has a paper number.
   columns = ("test", "pose", "expression", "illumination", "make-up",
              "occlusion", "blur")
-  splits = ("test", "test_pose", "test_expression", "test_illumination",
-            "test_makeup", "test_occlusion", "test_blur")
+  splits = ("test", *wflw_configs.SUBSETS)
   rows = (("NME", None), ("FR@10%", "failure_rate"), ("AUC@10%", "auc"))
   return Table(
       "wflw", "WFLW: NME (%) by the outer eye corners, failure rate and AUC "
       "(%) at 10 %; 1D L = 768", columns,
       tuple((label, tuple(Cell("wflw_det1d", split, None, metric=metric,
-                               threshold=0.10 if metric else None)
+                               threshold=wflw_configs.THRESHOLD if metric
+                               else None)
                           for split in splits))
             for label, metric in rows),
       note="The paper predates WFLW (2018) and reports no number on it.")
