@@ -5,15 +5,21 @@ One folder per dataset, as tfds lays them out: a folder holding
 dataset is adding its folder. Importing that module registers its `Builder`
 with tfds; `builder` does that on demand so callers can use plain tfds names
 such as "synthetic_faces/images" or "ibug_300w".
+
+Two sets of tfds's own catalog, `the300w_lp` and `aflw2k3d` (`CATALOG`),
+download themselves; `_catalog` maps their examples to the same schema.
 """
 
 import importlib
 import os
 
+from landmark1d_datasets import _catalog
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
 KNOWN = tuple(sorted(
     name for name in os.listdir(_HERE)
     if os.path.isfile(os.path.join(_HERE, name, f"{name}_dataset_builder.py"))))
+CATALOG = tuple(sorted(_catalog.ADAPTERS))
 
 
 def _folder(name: str) -> str:
@@ -21,29 +27,57 @@ def _folder(name: str) -> str:
   return name.split("/")[0].split(":")[0]
 
 
+def is_catalog(name: str) -> bool:
+  """Whether `name` is a set of tfds's catalog read through an adapter."""
+  return _folder(name) in CATALOG
+
+
+def images_of(name: str) -> str:
+  """The dataset whose images `name` holds: itself, or the set a catalog set
+  was made from (the300w_lp: ibug_300w)."""
+  if is_catalog(name):
+    return _catalog.ADAPTERS[_folder(name)].images_of or _folder(name)
+  return _folder(name)
+
+
+def adapt(name: str, builder, examples):
+  """A catalog set's examples (read with `add_tfds_id`) in the schema of
+  `_examples`; see `_catalog`."""
+  return _catalog.adapt(_folder(name), examples,
+                        builder.info.features["image"].shape)
+
+
 def register(name: str):
   """Imports (and returns) the builder module of dataset `name` ("folder" or
   "folder/config")."""
   folder = _folder(name)
   if folder not in KNOWN:
-    raise ValueError(f"unknown dataset {name!r}; landmark1d provides {KNOWN}")
+    raise ValueError(f"unknown dataset {name!r}; landmark1d provides {KNOWN}"
+                     f" and, from tfds's catalog, {CATALOG}")
   return importlib.import_module(
       f"{__name__}.{folder}.{folder}_dataset_builder")
 
 
 def split_names(name: str) -> tuple[str, ...]:
   """Every split a build of dataset `name` can have (before it is built)."""
+  if is_catalog(name):
+    return _catalog.ADAPTERS[_folder(name)].splits
   return register(name).SPLITS
 
 
 def landmark_set(name: str) -> str:
   """The `landmark_sets` scheme of dataset `name`'s ground truth."""
+  if is_catalog(name):
+    return _catalog.LANDMARK_SET
   return register(name).LANDMARK_SET
 
 
 def needs_manual_download(name: str) -> bool:
   """Whether dataset `name` is built from files the user downloads (tfds's
-  `MANUAL_DOWNLOAD_INSTRUCTIONS`), as every real dataset is."""
+  `MANUAL_DOWNLOAD_INSTRUCTIONS`), as every real dataset of ours is (the
+  catalog's download themselves)."""
+  if is_catalog(name):
+    return False
   return bool(getattr(register(name).Builder, "MANUAL_DOWNLOAD_INSTRUCTIONS",
                       None))
 
@@ -54,9 +88,11 @@ def manual_download() -> tuple[str, ...]:
 
 
 def builder(name: str, data_dir: str | None = None):
-  """The tfds builder for `name`, registered first."""
+  """The tfds builder for `name`, registered first (the catalog's are
+  tfds's own)."""
   import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
-  register(name)
+  if not is_catalog(name):
+    register(name)
   return tfds.builder(name, data_dir=data_dir)
 
 
@@ -64,9 +100,9 @@ def prepare(name: str, data_dir: str | None = None,
             manual_dir: str | None = None):
   """Returns the builder for `name`, building its TFRecords first if needed.
 
-  The synthetic set builds itself; real datasets need `manual_dir` holding the
-  manually downloaded files (each builder's MANUAL_DOWNLOAD_INSTRUCTIONS say
-  which).
+  The synthetic set builds itself and the catalog's download themselves;
+  our real datasets need `manual_dir` holding the manually downloaded files
+  (each builder's MANUAL_DOWNLOAD_INSTRUCTIONS say which).
 
   Raises:
     ValueError: an unknown dataset, or a real one not built yet whose

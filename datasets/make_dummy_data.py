@@ -6,7 +6,8 @@
 Each folder holds a few kilobyte-sized files in the *published* layout and
 with the published file names of its dataset (300-W's subset folders and .pts
 files, AFLW-19's HRNet lists and images/flickr/, 300-VW's video folders with
-vid.avi and annot/, FGNet Talking Face's franck_NNNNN frames), so builders,
+vid.avi and annot/, FGNet Talking Face's franck_NNNNN frames, WFLW's
+WFLW_images/<event>/ and list_98pt_rect_attr_{train,test}.txt), so builders,
 `DatasetBuilderTestCase`s and the dress rehearsal (tests/experiments/
 test_rehearsal.py) read what a user's download holds. The landmarks are
 plausible faces: the synthetic face model's 68 points for a random identity and
@@ -67,6 +68,20 @@ AFLW19_HIDDEN = {"flickr/0/image00002.jpg": (18,)}  # an unannotated chin
 IBUG_300VW = {"001": 6, "002": 6, "003": 6, "004": 6, "114": 4, "203": 4,
               "410": 4}
 ARCHIVE_300VW = "300VW_Dataset_2015_12_14"
+
+# WFLW: list -> [(image under WFLW_images/, attribute flags of each face)];
+# every test subset gets one face (flags: pose, expression, illumination,
+# make-up, occlusion, blur), the last test face none.
+WFLW = {
+    "list_98pt_rect_attr_train.txt": [
+        ("0--Parade/0_Parade_marchingband_1_116.jpg", ["000000", "000000"]),
+        ("12--Group/12_Group_Group_12_Group_Group_12_10.jpg", ["000000"])],
+    "list_98pt_rect_attr_test.txt": [
+        ("2--Demonstration/2_Demonstration_Political_Rally_2_444.jpg",
+         ["100001", "011000"]),
+        ("51--Dresses/51_Dresses_wearingdress_51_377.jpg", ["000110"]),
+        ("7--Cheering/7_Cheering_Cheering_7_16.jpg", ["000000"])],
+}
 
 TALKING_FACE_FRAMES = 6
 TALKING_FACE_SIZE = (90, 72)  # the real frames' 720 x 576 shrunk 8x
@@ -166,6 +181,30 @@ def to_talking_face68(p: np.ndarray) -> np.ndarray:
                    *nose, *mouth, p[30]])
 
 
+def to_wflw98(p: np.ndarray) -> np.ndarray:
+  """The WFLW markup (`landmark_sets.WFLW98`) of an iBUG 68 face: the same
+  anatomy, denser contour, brows with a lower edge, eyes of 8 points."""
+  def resample(points, count):
+    t = np.linspace(0, len(points) - 1, count)
+    return np.stack([np.interp(t, np.arange(len(points)), points[:, a])
+                     for a in (0, 1)], axis=-1)
+  below = np.array([0.0, 0.04]) * np.linalg.norm(p[45] - p[36])
+  def eye(corner_a, upper, corner_b, lower):
+    # clockwise from corner_a: 3 upper points, corner_b, 3 lower points
+    return [p[corner_a], *resample(p[[corner_a, *upper, corner_b]], 5)[1:4],
+            p[corner_b], *resample(p[[corner_b, *lower, corner_a]], 5)[1:4]]
+  right_brow, left_brow = p[17:22], p[22:27]
+  return np.stack([
+      *resample(p[:17], 33),
+      *right_brow, *(right_brow[[3, 2, 1, 0]] * 0.5
+                     + right_brow[[4, 3, 2, 1]] * 0.5 + below),
+      *left_brow, *(left_brow[[4, 3, 2, 1]] * 0.5
+                    + left_brow[[3, 2, 1, 0]] * 0.5 + below),
+      *resample(p[27:31], 4), *p[31:36],
+      *eye(36, (37, 38), 39, (40, 41)), *eye(42, (43, 44), 45, (46, 47)),
+      *p[48:68], p[36:42].mean(axis=0), p[42:48].mean(axis=0)])
+
+
 def _write_image(path: str, image: np.ndarray, grey: bool = False):
   os.makedirs(os.path.dirname(path), exist_ok=True)
   if grey:
@@ -232,6 +271,33 @@ def write_aflw19(root: str):
   for list_name, rows in lines.items():
     with open(os.path.join(root, list_name), "w", encoding="utf-8") as f:
       f.write("\n".join(rows) + "\n")
+
+
+def write_wflw(root: str):
+  rng = np.random.default_rng(98)
+  folder = os.path.join(root, "WFLW_annotations",
+                        "list_98pt_rect_attr_train_test")
+  os.makedirs(folder)
+  for list_name, images in WFLW.items():
+    lines = []
+    for name, flags in images:
+      size = tuple(int(v) for v in rng.integers(96, 128, 2))
+      count = len(flags)
+      faces = [face_68(rng, size, centre=((k + 0.5) / count * size[0],
+                                          size[1] / 2),
+                       scale=min(size[0] / count, size[1]) * 0.22)
+               for k in range(count)]
+      _write_image(os.path.join(root, "WFLW_images", name),
+                   draw_faces(background(size, rng), faces))
+      for face, face_flags in zip(faces, flags):
+        points = to_wflw98(face)
+        # The detector's rectangle: the landmarks' box, loosened and rounded.
+        lo, hi = np.floor(points.min(0) - 2), np.ceil(points.max(0) + 2)
+        lines.append(" ".join([f"{v:.6f}" for v in points.ravel()]
+                              + [f"{v:.0f}" for v in (*lo, *hi)]
+                              + list(face_flags) + [name]))
+    with open(os.path.join(folder, list_name), "w", encoding="utf-8") as f:
+      f.write("\n".join(lines) + "\n")
 
 
 def _talking_sequence(rng: np.random.Generator, size, frames: int):

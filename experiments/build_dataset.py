@@ -17,7 +17,9 @@ from landmark1d.runs import datasets
 
 _NAME = flags.DEFINE_string(
     "name", None, "Dataset, optionally with a config: one of "
-    f"{', '.join(landmark1d_datasets.KNOWN)}, e.g. synthetic_faces/video.",
+    f"{', '.join(landmark1d_datasets.KNOWN)}, e.g. synthetic_faces/video; "
+    f"or from tfds's catalog {', '.join(landmark1d_datasets.CATALOG)} "
+    "(they download themselves).",
     required=True)
 _MANUAL_DIR = flags.DEFINE_string(
     "manual_dir", None, "Folder holding the manual download (real datasets; "

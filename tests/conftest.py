@@ -75,3 +75,37 @@ def rehearsal_data_dir(mini_data_dir):
       landmark1d_datasets.prepare(name, mini_data_dir,
                                   make_dummy_data.dummy_dir(name))
   return mini_data_dir
+
+
+MOCK_CATALOG_EXAMPLES = 6
+
+
+@pytest.fixture
+def mock_catalog(tmp_path):
+  """tfds's catalog sets that landmark1d adapts (the300w_lp, aflw2k3d) under
+  `tfds.testing.mock_data`: their real features and splits, each split
+  `MOCK_CATALOG_EXAMPLES` random examples (450 x 450 noise JPEGs, points in
+  [0, 1)); nothing is downloaded. tfds reads the split sizes from metadata
+  written here (its catalog metadata is not installed), so the run layer's
+  split checks see the catalog's splits.
+
+  Yields:
+    The data_dir every builder is redirected to while the test runs.
+  """
+  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
+  import landmark1d_datasets  # pylint: disable=g-import-not-at-top
+  data_dir = str(tmp_path / "catalog")
+  for name in landmark1d_datasets.CATALOG:
+    builder = tfds.builder(name, data_dir=data_dir)
+    builder.info.set_splits(tfds.core.SplitDict([tfds.core.SplitInfo(
+        name=split, shard_lengths=[MOCK_CATALOG_EXAMPLES], num_bytes=0,
+        filename_template=tfds.core.ShardedFileTemplate(
+            data_dir=builder.data_dir, dataset_name=name, split=split,
+            filetype_suffix="tfrecord"))
+        for split in landmark1d_datasets.split_names(name)]))
+    os.makedirs(builder.data_dir)
+    builder.info.write_to_directory(builder.data_dir)
+  with tfds.testing.mock_data(num_examples=MOCK_CATALOG_EXAMPLES,
+                              policy=tfds.testing.MockPolicy.USE_FILES,
+                              data_dir=data_dir):
+    yield data_dir

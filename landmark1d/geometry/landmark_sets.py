@@ -82,6 +82,19 @@ def _pairs_to_permutation(n: int,
   return tuple(perm)
 
 
+# The 20 mouth points of the iBUG 68 markup, which WFLW's 98 repeat in the
+# same order: outer lip clockwise from the subject's right corner, then the
+# inner lip.
+_MOUTH20 = ("mouth_right", "upper_lip_right_1", "upper_lip_right_2",
+            "upper_lip_centre", "upper_lip_left_2", "upper_lip_left_1",
+            "mouth_left", "lower_lip_left_1", "lower_lip_left_2",
+            "lower_lip_centre", "lower_lip_right_2", "lower_lip_right_1",
+            "inner_mouth_right", "inner_upper_lip_right",
+            "inner_upper_lip_centre", "inner_upper_lip_left",
+            "inner_mouth_left", "inner_lower_lip_left",
+            "inner_lower_lip_centre", "inner_lower_lip_right")
+
+
 def _ibug68() -> LandmarkSet:
   # Jaw: 0-7 run down the subject's right side, 8 is the chin, 9-16 run up the
   # left side. Numbering from the chin keeps mirrored points' names aligned.
@@ -96,14 +109,7 @@ def _ibug68() -> LandmarkSet:
           "right_eye_inner", "right_eye_lower_inner", "right_eye_lower_outer",
           "left_eye_inner", "left_eye_upper_inner", "left_eye_upper_outer",
           "left_eye_outer", "left_eye_lower_outer", "left_eye_lower_inner"]
-  mouth = ["mouth_right", "upper_lip_right_1", "upper_lip_right_2",
-           "upper_lip_centre", "upper_lip_left_2", "upper_lip_left_1",
-           "mouth_left", "lower_lip_left_1", "lower_lip_left_2",
-           "lower_lip_centre", "lower_lip_right_2", "lower_lip_right_1",
-           "inner_mouth_right", "inner_upper_lip_right",
-           "inner_upper_lip_centre", "inner_upper_lip_left",
-           "inner_mouth_left", "inner_lower_lip_left",
-           "inner_lower_lip_centre", "inner_lower_lip_right"]
+  mouth = list(_MOUTH20)
   pairs = [(i, 16 - i) for i in range(8)]
   pairs += [(17 + k, 26 - k) for k in range(5)]
   pairs += [(31, 35), (32, 34)]
@@ -172,11 +178,66 @@ def _common7() -> LandmarkSet:
       regions={"eyes": (0, 1, 2, 3), "nose": (4,), "mouth": (5, 6)})
 
 
+def _mirror_permutation(names: Sequence[str]) -> tuple[int, ...]:
+  """The flip permutation that swaps each "right" name with its "left" twin
+  (names without a side map to themselves)."""
+  index = {name: i for i, name in enumerate(names)}
+  perm = []
+  for name in names:
+    mirrored = (name.replace("right", "@").replace("left", "right")
+                .replace("@", "left"))
+    if mirrored not in index:
+      raise ValueError(f"point {name!r} has no mirrored twin {mirrored!r}")
+    perm.append(index[mirrored])
+  return tuple(perm)
+
+
+def _wflw98() -> LandmarkSet:
+  # WFLW's 98 points (Wu et al., CVPR 2018, the layout of its annotation
+  # figure): a 33-point contour from the subject's right temple over the chin
+  # (16) to the left temple; each brow's upper edge then its lower edge; nose
+  # bridge and base; each eye clockwise from its outer (right eye) or inner
+  # (left eye) corner; the 20 mouth points in iBUG's order; the two pupils.
+  # The flip pairs are the published ones (HRNet's and PIPNet's WFLW lists),
+  # here derived from the names so that they cannot drift from the layout.
+  contour = [f"contour_right_{16 - i}" for i in range(16)] + ["chin"] + [
+      f"contour_left_{i}" for i in range(1, 17)]
+  brows = ([f"right_brow_upper_{k}" for k in range(5)]  # 0 = outer end
+           + [f"right_brow_lower_{k}" for k in (3, 2, 1, 0)]
+           + [f"left_brow_upper_{k}" for k in (4, 3, 2, 1, 0)]
+           + [f"left_brow_lower_{k}" for k in range(4)])
+  nose = [f"nose_bridge_{k}" for k in range(4)] + [
+      "nose_base_right_2", "nose_base_right_1", "nose_base_centre",
+      "nose_base_left_1", "nose_base_left_2"]
+  eyes = [f"right_eye_{p}" for p in (
+      "outer", "upper_outer", "upper_centre", "upper_inner", "inner",
+      "lower_inner", "lower_centre", "lower_outer")] + [
+          f"left_eye_{p}" for p in (
+              "inner", "upper_inner", "upper_centre", "upper_outer", "outer",
+              "lower_outer", "lower_centre", "lower_inner")]
+  names = tuple(contour + brows + nose + eyes + list(_MOUTH20)
+                + ["right_pupil", "left_pupil"])
+  return LandmarkSet(
+      name="wflw98",
+      names=names,
+      flip_permutation=_mirror_permutation(names),
+      interocular=(60, 72),
+      pupils=((96,), (97,)),
+      regions={
+          "contour": tuple(range(0, 33)),
+          "eyebrows": tuple(range(33, 51)),
+          "nose": tuple(range(51, 60)),
+          "eyes": tuple(range(60, 76)) + (96, 97),
+          "mouth": tuple(range(76, 96)),
+      })
+
+
 IBUG68 = _ibug68()
 AFLW19 = _aflw19()
 COMMON7 = _common7()
+WFLW98 = _wflw98()
 
-_REGISTRY = {s.name: s for s in (IBUG68, AFLW19, COMMON7)}
+_REGISTRY = {s.name: s for s in (IBUG68, AFLW19, COMMON7, WFLW98)}
 
 # (scheme, subset) -> indices of the subset's points within the scheme, in the
 # subset's order. Used to score models against test sets of another markup.

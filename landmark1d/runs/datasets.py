@@ -52,10 +52,16 @@ def read(builder, name: str, split: str) -> tf.data.Dataset:
                          f"are {sorted(known)}")
   # No tfds auto-cache: readers that stop early (the mean shape's first 500
   # images, `max_examples`) would fill it only to discard it with a warning,
-  # and the pipelines decide what to keep in memory themselves.
-  return builder.as_dataset(split=split, shuffle_files=False,
-                            decoders={"image": tfds.decode.SkipDecoding()},
-                            read_config=tfds.ReadConfig(try_autocache=False))
+  # and the pipelines decide what to keep in memory themselves. A catalog
+  # set's tfds id becomes its image_id.
+  catalog = landmark1d_datasets.is_catalog(name)
+  examples = builder.as_dataset(
+      split=split, shuffle_files=False,
+      decoders={"image": tfds.decode.SkipDecoding()},
+      read_config=tfds.ReadConfig(try_autocache=False, add_tfds_id=catalog))
+  if catalog:
+    return landmark1d_datasets.adapt(name, builder, examples)
+  return examples
 
 
 def records(name: str, split: str, *, data_dir: str | None,
@@ -132,12 +138,29 @@ def training_sources(data: schema.DataConfig):
   return sources, sizes
 
 
+def check_unseen_eval_images(data: schema.DataConfig):
+  """Raises DatasetError when the eval set holds images a training set was
+  made from (300W-LP re-renders 300-W's, test folders included)."""
+  name = data.eval_dataset or data.dataset
+  for train in [data.dataset, *(s.split(":")[0]
+                                for s in data.extra_train_datasets)]:
+    if (train.split("/")[0] != name.split("/")[0]
+        and landmark1d_datasets.images_of(train)
+        == landmark1d_datasets.images_of(name)):
+      raise DatasetError(
+          f"data.eval_dataset: {name!r} holds the images that training set "
+          f"{train!r} is made from, so its scores would be on training "
+          "faces; evaluate on another dataset")
+
+
 def check_eval_splits(data: schema.DataConfig):
-  """Raises DatasetError unless every eval split is in the built eval set.
+  """Raises DatasetError unless every eval split is in the built eval set
+  and none of its images were trained on (`check_unseen_eval_images`).
 
   Called before training, so a missing split stops a run at once rather
   than after it trained (evaluation reads them only at the end).
   """
+  check_unseen_eval_images(data)
   name = data.eval_dataset or data.dataset
   builder = prepare(name, data.data_dir, data.manual_dir)
   for split in data.eval_splits:

@@ -202,6 +202,7 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
     `{split: {"model": SplitScores, "baseline": SplitScores}}`.
   """
   config.validate()
+  datasets.check_unseen_eval_images(config.data)
   decoder = decoder or config.eval.decoder
   folder = ("eval" if decoder == config.eval.decoder
             else os.path.join("eval", decoder))

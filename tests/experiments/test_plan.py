@@ -180,6 +180,23 @@ def test_collect_figure4_reads_each_area_from_the_split_scores(tmp_path):
   assert "mouth, 300VW S2: split 's2' not evaluated" in problems
 
 
+def test_collect_wflw_reads_failure_rate_and_auc_from_the_split_scores(
+    tmp_path):
+  runs = str(tmp_path)
+  _summary(runs, "wflw_det1d", test=4.5)
+  with open(os.path.join(runs, "wflw_det1d", "eval", "test.json"), "w") as f:
+    # metrics.Summary.to_dict's layout: percent per threshold "0.1".
+    json.dump({"model": {"summary": {"auc": {"0.1": 55.25},
+                                     "failure_rate": {"0.1": 3.5}}}}, f)
+  table = tables.get("wflw")[0]
+  text, problems = tables.collect(table, runs, {"wflw_det1d": "argmax"})
+  rows = {l.split("|")[1].strip(): [c.strip() for c in l.strip("|").split("|")]
+          for l in text.splitlines() if l.startswith("| ") and "---" not in l}
+  assert rows["NME"][1:3] == ["4.50 (–)", "– (–)"]
+  assert rows["FR@10%"][1] == "3.50 (–)" and rows["AUC@10%"][1] == "55.25 (–)"
+  assert "FR@10%, pose: split 'test_pose' not evaluated" in problems
+
+
 def test_every_table_cell_names_a_config_that_scores_its_split():
   for table in tables.get("all"):
     for _, cells in table.rows:

@@ -38,6 +38,19 @@ def test_paper_settings_in_the_paper_rows():
   assert configs.get("table3_300w_dark").eval.decoder == "dark"
 
 
+def test_wflw_is_the_paper_recipe_at_3f_scored_by_wflw_protocol():
+  c, paper = configs.get("wflw_det1d"), configs.get("table3_300w")
+  assert c.model == paper.model  # 1D, L = 768 = 3F, gamma 0.3, 4 stacks
+  assert c.model.heatmap_length == 3 * c.data.crop_size
+  assert (c.train.batch_size, c.train.learning_rate) == (10, 1e-4)
+  assert (c.data.landmark_set, c.data.normalization) == ("wflw98",
+                                                         "interocular")
+  assert c.eval.thresholds == (0.1,)
+  assert c.data.eval_splits == (
+      "test", "test_pose", "test_expression", "test_illumination",
+      "test_makeup", "test_occlusion", "test_blur")
+
+
 def test_table2_ablation_differs_only_in_lambda():
   off, on = configs.get("table2_300vw_lambda0"), configs.get(
       "table2_300vw_lambda03")

@@ -4,7 +4,8 @@ import pytest
 
 from landmark1d.geometry import landmark_sets
 
-ALL = [landmark_sets.IBUG68, landmark_sets.AFLW19, landmark_sets.COMMON7]
+ALL = [landmark_sets.IBUG68, landmark_sets.AFLW19, landmark_sets.COMMON7,
+       landmark_sets.WFLW98]
 
 
 def _mirror_name(name):
@@ -39,6 +40,43 @@ def test_ibug68_hand_checked_pairs():
   assert (perm[17], perm[21], perm[30], perm[33]) == (26, 22, 30, 33)
   assert (perm[48], perm[51], perm[57], perm[60], perm[66]) == (54, 51, 57,
                                                                  64, 66)
+
+
+# WFLW's flip pairs as published with HRNet-Facial-Landmark-Detection (and
+# PIPNet), typed in by hand: the reference the name-derived permutation must
+# reproduce.
+WFLW_PUBLISHED_PAIRS = (
+    [(i, 32 - i) for i in range(16)]
+    + [(33, 46), (34, 45), (35, 44), (36, 43), (37, 42), (38, 50), (39, 49),
+       (40, 48), (41, 47)]
+    + [(60, 72), (61, 71), (62, 70), (63, 69), (64, 68), (65, 75), (66, 74),
+       (67, 73)]
+    + [(55, 59), (56, 58)]
+    + [(76, 82), (77, 81), (78, 80), (87, 83), (86, 84)]
+    + [(88, 92), (89, 91), (95, 93), (96, 97)])
+
+
+def test_wflw98_flip_is_the_published_pairs():
+  perm = landmark_sets.WFLW98.flip_permutation
+  swapped = {i for pair in WFLW_PUBLISHED_PAIRS for i in pair}
+  for a, b in WFLW_PUBLISHED_PAIRS:
+    assert (perm[a], perm[b]) == (b, a)
+  fixed = [i for i in range(98) if i not in swapped]
+  assert fixed == [16, 51, 52, 53, 54, 57, 79, 85, 90, 94]  # the midline
+  assert all(perm[i] == i for i in fixed)
+
+
+def test_wflw98_layout_and_normaliser():
+  s = landmark_sets.WFLW98
+  assert s.num_points == 98 and landmark_sets.get("wflw98") is s
+  assert (s.flip_permutation[0], s.flip_permutation[32]) == (32, 0)
+  assert s.interocular == (60, 72)  # WFLW's NME: outer eye corners
+  assert [s.names[i] for i in (60, 64, 68, 72, 96, 97)] == [
+      "right_eye_outer", "right_eye_inner", "left_eye_inner",
+      "left_eye_outer", "right_pupil", "left_pupil"]
+  assert (s.flip_permutation[60], s.flip_permutation[64]) == (72, 68)
+  covered = sorted(i for idx in s.regions.values() for i in idx)
+  assert covered == list(range(98))
 
 
 def test_normalising_points():

@@ -1,0 +1,1 @@
+"""tfds builder `wflw` (see wflw_dataset_builder.py)."""
