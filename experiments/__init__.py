@@ -7,7 +7,9 @@ before; the lines that TensorFlow logs before it initialises absl logging
 ignore that variable and are dropped from the import's stderr while the level
 hides INFO. A user's own `TF_CPP_MIN_LOG_LEVEL` wins (0 shows everything).
 oneDNN stays on (`TF_ENABLE_ONEDNN_OPTS` may change rounding; its line is
-dropped with the others).
+dropped with the others). On another Keras backend nothing is imported: the
+benchmarks import this package too, and the device benchmark runs on JAX
+where TensorFlow is not installed.
 """
 
 import os
@@ -26,7 +28,8 @@ _EARLY_INFO = re.compile(r"WARNING: All log messages before absl::"
 def _import_tensorflow_quietly():
   """Imports TensorFlow with its early INFO lines removed from stderr."""
   level = os.environ["TF_CPP_MIN_LOG_LEVEL"].strip()
-  if "tensorflow" in sys.modules or level not in ("1", "2", "3"):
+  if ("tensorflow" in sys.modules or level not in ("1", "2", "3")
+      or os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow"):
     return
   sys.stderr.flush()
   saved = os.dup(2)
