@@ -1,4 +1,13 @@
-"""The command line every benchmark shares: --mode and --out."""
+"""The command line every benchmark shares: --mode and --out, and the path
+for a user's mistake.
+
+A benchmark's `__main__` block ends in `cli.run(main)`: a bad flag value, an
+unknown cell or row (`UsageError`) or any of the experiment binaries' user
+errors prints one `error: ...` line and exits 1, as the experiment binaries
+do (experiments/cli.py; `--verbosity=1` adds the traceback). The device
+benchmark is the exception: it runs on JAX where TensorFlow is not
+installed, and those error types import it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +17,18 @@ import os
 from absl import flags
 
 FLAGS = flags.FLAGS
+
+
+class UsageError(ValueError):
+  """What a benchmark's flags ask for and it does not have: an unknown cell
+  or row, or an --out holding other results."""
+
+
+def run(main):
+  """`app.run(main)` with user errors as one plain line (module docstring)."""
+  # Here, not at import: the device benchmark imports this module.
+  from experiments import cli  # pylint: disable=g-import-not-at-top
+  cli.run(main, cli.USER_ERRORS + (UsageError,))
 
 
 def define_flags():

@@ -20,7 +20,6 @@ import json
 import os
 import time
 
-from absl import app
 from absl import flags
 
 from bench import cli
@@ -69,7 +68,8 @@ def rows_for(mode: str, names=None) -> list:
     A list of row dicts.
 
   Raises:
-    ValueError: for an unknown mode or row name.
+    ValueError: for an unknown mode; `cli.UsageError` (a ValueError) for
+      an unknown row name.
   """
   if mode not in MODES:
     raise ValueError(f"mode must be one of {sorted(MODES)}, got {mode!r}")
@@ -88,8 +88,8 @@ def rows_for(mode: str, names=None) -> list:
     known = [r["name"] for r in rows]
     unknown = sorted(set(names) - set(known))
     if unknown:
-      raise ValueError(f"--configs: unknown rows {unknown}; {mode} mode has "
-                       f"{known}")
+      raise cli.UsageError(f"--configs: unknown rows {unknown}; {mode} "
+                           f"mode has {known}")
     # In the order asked for: the rows that matter most can go first.
     by_name = {r["name"]: r for r in rows}
     rows = [by_name[n] for n in dict.fromkeys(names)]
@@ -205,4 +205,4 @@ if __name__ == "__main__":
                     "of --mode.")
   flags.DEFINE_bool("resume", False, "Keep the measured rows of an earlier "
                     "run of the same mode in --out and run only the others.")
-  app.run(main)
+  cli.run(main)

@@ -23,7 +23,6 @@ import os
 import tempfile
 import time
 
-from absl import app
 import numpy as np
 import tensorflow as tf
 
@@ -190,4 +189,4 @@ def main(argv):
 
 if __name__ == "__main__":
   cli.define_flags()
-  app.run(main)
+  cli.run(main)

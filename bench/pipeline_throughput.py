@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import time
 
-from absl import app
 from absl import flags
 import numpy as np
 import tensorflow as tf
@@ -166,4 +165,4 @@ if __name__ == "__main__":
   cli.define_flags()
   flags.DEFINE_string("data_dir", None,
                       "tfds data_dir with a synthetic_faces/images build.")
-  app.run(main)
+  cli.run(main)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from absl import app
 
 from bench import cli
 from bench import machine
@@ -103,4 +102,4 @@ def main(argv):
 
 if __name__ == "__main__":
   cli.define_flags()
-  app.run(main)
+  cli.run(main)

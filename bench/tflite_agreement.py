@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import tempfile
 
-from absl import app
 from absl import flags
 import numpy as np
 import tensorflow as tf
@@ -113,4 +112,4 @@ if __name__ == "__main__":
   cli.define_flags()
   flags.DEFINE_string("run", "runs/quickstart",
                       "Workdir of a trained detector run.")
-  app.run(main)
+  cli.run(main)

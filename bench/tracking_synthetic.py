@@ -38,10 +38,8 @@ from __future__ import annotations
 import itertools
 import os
 
-from absl import app
 from absl import flags
 from absl import logging
-import numpy as np
 
 from bench import cell_runs
 from bench import cli
@@ -96,15 +94,10 @@ def _config_name(method: str, video: str, smoke: bool) -> str:
 def resolve(name: str, seed: int, data_dir: str, workdir: str,
             smoke: bool, video: str | None = None) -> schema.ExperimentConfig:
   """A cell's config for `seed`; `video` re-targets a detector at its clips."""
-  config = registry.get(name)
-  dataset = cells_lib.VIDEOS[video] if video else config.data.dataset
-  settings = [f"data.data_dir={os.path.abspath(data_dir)}",
-              f"train.seed={seed}",
-              f"data.dataset={MINI[dataset] if smoke else dataset}"]
-  if common.is_tracker(config):
-    settings.append("tracker.detector_workdir=" + os.path.abspath(
-        cell_runs.run_dir(workdir, config.tracker.detector_config, seed)))
-  return schema.override(config, settings).validate()
+  dataset = (cells_lib.VIDEOS[video] if video
+             else registry.get(name).data.dataset)
+  return cell_runs.resolve(name, seed, data_dir, workdir, [
+      f"data.dataset={MINI[dataset] if smoke else dataset}"])
 
 
 def scores_row(config: schema.ExperimentConfig,
@@ -173,8 +166,7 @@ class _Seed:
 
   def detector_row(self) -> dict:
     config = self.config(_config_name("detector", "", self.smoke))
-    row = cell_runs.trained_row(config, self.run_dir(config))
-    model = common.restore(config, self.run_dir(config))
+    row, model = cell_runs.trained_detector(config, self.run_dir(config))
     stills = evaluate.collect(config, config.data.eval_splits[0], {
         "model": evaluate.detector_predictor(model, config, "argmax")})
     row["stills_nrmse"] = round(
@@ -203,11 +195,8 @@ class _Seed:
   def tracker_row(self, method: str, video: str) -> dict:
     config = self.config(_config_name(method, video, self.smoke))
     where = self.run_dir(config)
-    detector = self.config(config.tracker.detector_config)
-    if not cell_runs.finished(config.tracker.detector_workdir,
-                              detector.train.steps):
-      cell_runs.train_run(detector, config.tracker.detector_workdir)
-    row = cell_runs.trained_row(config, where)
+    row = cell_runs.trained_tracker(
+        config, where, self.config(config.tracker.detector_config))
     model = common.restore(config, where)
     test = evaluate.collect(config, "test", {
         "model": evaluate.tracker_predictor(model, config, "argmax")})
@@ -317,17 +306,6 @@ def comparisons(cells: dict) -> list[dict]:
   return out
 
 
-def _load(out: str, mode: str) -> dict:
-  results = cli.read_json(out, NAME)
-  if results is None:
-    return {"mode": mode, "cells": {}}
-  if results.get("mode") != mode:
-    raise ValueError(f"{os.path.join(out, NAME + '.json')} holds mode "
-                     f"{results.get('mode')!r} results, not {mode!r}; use "
-                     "another --out")
-  return results
-
-
 def _write(results: dict, out: str):
   results["comparisons"] = comparisons(results["cells"])
   cli.write_json(results, out, NAME)
@@ -353,9 +331,9 @@ def run(mode: str, out: str, workdir: str, data_dir: str, seeds=None,
     ValueError: a recorded cell or a workdir holds other settings.
   """
   smoke = mode == "reduced"
-  results = _load(out, mode)
+  results = cell_runs.load_results(out, NAME, mode)
   seeds = list(seeds or SEEDS[mode])
-  # Sessions run different seeds; the JSON lists every seed it holds.
+  # Sessions run different seeds; the JSON lists every seed asked of it.
   results.update(seeds=sorted(set(results.get("seeds", [])) | set(seeds)),
                  skip_first=SKIP_FIRST, frame_rate=FRAME_RATE,
                  ema_alphas=list(EMA_ALPHAS),
@@ -449,4 +427,4 @@ if __name__ == "__main__":
                           "Only these phases (default: main, then finetune).")
   flags.DEFINE_bool("skip_precheck", False,
                     "Train trackers even when the pre-check fails.")
-  app.run(main)
+  cli.run(main)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import collections
 import os
 
-from absl import app
 import cv2
 import numpy as np
 from PIL import Image
@@ -115,4 +114,4 @@ def main(argv):
 
 if __name__ == "__main__":
   cli.define_flags()
-  app.run(main)
+  cli.run(main)

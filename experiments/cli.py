@@ -37,20 +37,21 @@ USER_ERRORS = (
 )
 
 
-def plain_errors(main):
-  """`main` with `USER_ERRORS` turned into `error: <message>` and exit 1."""
+def plain_errors(main, errors: tuple = USER_ERRORS):
+  """`main` with `errors` turned into `error: <message>` and exit 1."""
   @functools.wraps(main)
   def wrapped(argv):
     verbose = flags.FLAGS.verbosity >= 1  # read before main lowers it
     try:
       return main(argv)
-    except USER_ERRORS as e:
+    except errors as e:
       if verbose:
         traceback.print_exc()
       sys.exit(f"error: {e}")
   return wrapped
 
 
-def run(main):
-  """`app.run(main)` through `plain_errors`."""
-  app.run(plain_errors(main))
+def run(main, errors: tuple = USER_ERRORS):
+  """`app.run(main)` through `plain_errors`; the benchmarks (bench/cli.py)
+  add their own error type to `errors`."""
+  app.run(plain_errors(main, errors))

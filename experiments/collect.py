@@ -11,6 +11,7 @@ from absl import flags
 
 from experiments import cli
 from experiments import configs as registry
+from experiments import table_results
 from experiments import tables
 
 _TABLE = flags.DEFINE_enum("table", "all", [*tables.TABLES, "all"],
@@ -24,7 +25,7 @@ def main(argv):
   for table in tables.get(_TABLE.value):
     decoders = {name: registry.get(name).eval.decoder
                 for name in table.configs()}
-    text, problems = tables.collect(table, _RUNS.value, decoders)
+    text, problems = table_results.collect(table, _RUNS.value, decoders)
     print(text + "\n")
     for problem in problems:
       print(f"  not filled: {problem}")

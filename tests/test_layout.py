@@ -128,6 +128,24 @@ def test_each_wing_imports_only_the_wings_below_it():
   assert not offenders, offenders
 
 
+def test_a_wing_init_is_a_docstring_and_re_exports_of_its_own_modules():
+  # docs/architecture.md: importing a wing costs only what the modules it
+  # re-exports import.
+  offenders = []
+  for wing in WINGS:
+    path = LIBRARY / wing / "__init__.py"
+    body = ast.parse(path.read_text(encoding="utf-8")).body
+    if body and isinstance(body[0], ast.Expr) and isinstance(
+        body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+      body = body[1:]
+    offenders += [f"{path.relative_to(ROOT)}:{node.lineno}" for node in body
+                  if not isinstance(node, ast.ImportFrom) or node.level
+                  or not (node.module or "").startswith(f"landmark1d.{wing}.")]
+  assert not offenders, (
+      f"{offenders}: a wing's __init__ may only re-export its own modules' "
+      "names (`from landmark1d.<wing>.<module> import <name>`)")
+
+
 @pytest.mark.parametrize("module", ["landmark1d.models",
                                     "landmark1d.models.cost",
                                     "landmark1d.train.losses",

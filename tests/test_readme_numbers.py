@@ -165,6 +165,10 @@ EXPECTED = {
         lambda v, d: (f"{v[0]:.0f} faces/s; {v[1]:.2f} % NRMSE on one "
                       "main-job run (seed 0), as its SavedModel's "
                       f"{v[2]:.2f} %"),
+    "CPU training step of the main job's model, 4 steps per `tf.function` "
+    "call / 1 (alternating runs, loaded machine)":
+        lambda v, d: (f"{v[0]:.2f}x (median interval), {v[1]:.2f}x "
+                      f"(fastest){': no slowdown' if max(v) < 1.05 else ''}"),
     "argmax quantization error vs L/F (Section 3.1)": _quantization,
     "main job (`synthetic_det1d`, 800 steps), test NRMSE over seeds 0 / 1 / 2":
         _seeds,

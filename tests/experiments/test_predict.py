@@ -38,14 +38,25 @@ def _synthetic_video(path):
   return np.concatenate([points.min(0), points.max(0)])
 
 
-def test_a_video_gives_a_playable_annotated_video_and_a_json_entry_per_frame(
-    tmp_path, tiny_exports):
+def _track_video(tmp_path, model, *args):
+  """Runs the CLI's tracker on a synthetic video from its first face box.
+
+  Returns:
+    `(video path, box (4,), output folder)`.
+  """
   video = tmp_path / "face.mp4"
   box = _synthetic_video(video)
   out = tmp_path / "out"
-  proc = _predict(f"--model={tiny_exports['tracker']}", f"--input={video}",
-                  f"--output_dir={out}", "--boxes=" + ",".join(map(str, box)))
+  proc = _predict(f"--model={model}", f"--input={video}",
+                  f"--output_dir={out}", "--boxes=" + ",".join(map(str, box)),
+                  *args)
   assert proc.returncode == 0, proc.stderr[-3000:]
+  return video, box, out
+
+
+def test_a_video_gives_a_playable_annotated_video_and_a_json_entry_per_frame(
+    tmp_path, tiny_exports):
+  video, box, out = _track_video(tmp_path, tiny_exports["tracker"])
   record = json.loads((out / "face.json").read_text())
   assert [f["frame"] for f in record["frames"]] == list(range(FRAMES))
   assert all(len(f["faces"]) == 1 for f in record["frames"])
@@ -110,14 +121,9 @@ def test_the_console_script_is_declared():
 
 def test_one_euro_smoothing_writes_filtered_tracks_that_jitter_no_more(
     tmp_path, tiny_exports):
-  video = tmp_path / "face.mp4"
-  box = _synthetic_video(video)
-  out = tmp_path / "out"
-  proc = _predict(f"--model={tiny_exports['tracker']}", f"--input={video}",
-                  f"--output_dir={out}", "--boxes=" + ",".join(map(str, box)),
-                  "--smoothing=one_euro", "--one_euro_min_cutoff=0.5",
-                  "--one_euro_beta=0.01", "--annotate=false")
-  assert proc.returncode == 0, proc.stderr[-3000:]
+  video, box, out = _track_video(
+      tmp_path, tiny_exports["tracker"], "--smoothing=one_euro",
+      "--one_euro_min_cutoff=0.5", "--one_euro_beta=0.01", "--annotate=false")
   record = json.loads((out / "face.json").read_text())["frames"]
   shown = np.array([f["faces"][0]["landmarks"] for f in record])
   assert shown.shape == (FRAMES, 68, 2)

@@ -124,14 +124,19 @@ def test_degraded_and_event_flags_reach_eval_batches_and_clips():
   assert "degraded" not in plain and "event" not in plain
 
 
+def _identical_frames(count: int) -> tf.data.Dataset:
+  """`count` frames of one video, each the same image, landmarks and box."""
+  ds = _examples(count, videos=(np.array(["a"] * count),
+                                np.arange(count, dtype=np.int32)))
+  return ds.map(lambda e: dict(e, image=tf.zeros_like(e["image"]) + 128,
+                               landmarks=tf.zeros_like(e["landmarks"]) + 20.0,
+                               box=tf.constant([14.0, 14.0, 34.0, 34.0])))
+
+
 def test_clip_batches_share_one_augmentation_per_clip():
-  video_ids = np.array(["a"] * 6)
-  ds = _examples(6, videos=(video_ids, np.arange(6, dtype=np.int32)))
-  # Give every frame the same image and landmarks: one augmentation per clip
-  # then means identical frames inside a clip.
-  ds = ds.map(lambda e: dict(e, image=tf.zeros_like(e["image"]) + 128,
-                             landmarks=tf.zeros_like(e["landmarks"]) + 20.0,
-                             box=tf.constant([14.0, 14.0, 34.0, 34.0])))
+  # Every frame the same: one augmentation per clip then means identical
+  # frames inside a clip.
+  ds = _identical_frames(6)
   batch = next(iter(input_pipeline.training_dataset(
       ds, batch_size=2, augment=augment.AugmentParams(occlusion=0), seed=1,
       clip_length=3, shuffle_buffer=2, **KW)))
@@ -143,12 +148,8 @@ def test_clip_batches_share_one_augmentation_per_clip():
 
 
 def test_per_frame_occlusion_moves_the_occluder_but_not_the_crop():
-  video_ids = np.array(["a"] * 6)
-  ds = _examples(6, videos=(video_ids, np.arange(6, dtype=np.int32)))
   # Identical frames: within a clip, only a per-frame draw can differ.
-  ds = ds.map(lambda e: dict(e, image=tf.zeros_like(e["image"]) + 128,
-                             landmarks=tf.zeros_like(e["landmarks"]) + 20.0,
-                             box=tf.constant([14.0, 14.0, 34.0, 34.0])))
+  ds = _identical_frames(6)
 
   def first_batch(**params):
     return next(iter(input_pipeline.training_dataset(

@@ -35,11 +35,17 @@ def _layer_with_random_weights(gamma, dims, rng):
   return layer
 
 
-def test_equals_numpy_eq_9_10_on_random_inputs():
-  rng = np.random.default_rng(0)
-  layer = _layer_with_random_weights(0.3, 4, rng)
+def _layer_and_inputs(gamma, seed):
+  """A layer with random P, Q and random x (2, 3, 7, 4), y (2, 3, 5, 4)."""
+  rng = np.random.default_rng(seed)
+  layer = _layer_with_random_weights(gamma, 4, rng)
   x = rng.normal(size=(2, 3, 7, 4)).astype(np.float32)
   y = rng.normal(size=(2, 3, 5, 4)).astype(np.float32)
+  return layer, x, y
+
+
+def test_equals_numpy_eq_9_10_on_random_inputs():
+  layer, x, y = _layer_and_inputs(0.3, seed=0)
   got_x, got_y = layer(x, y)
   want_x, want_y = _numpy_coattention(x, y, layer.p.numpy(), layer.q.numpy(),
                                       0.3)
@@ -48,20 +54,14 @@ def test_equals_numpy_eq_9_10_on_random_inputs():
 
 
 def test_gamma_zero_is_the_identity():
-  rng = np.random.default_rng(1)
-  layer = _layer_with_random_weights(0.0, 4, rng)
-  x = rng.normal(size=(2, 3, 7, 4)).astype(np.float32)
-  y = rng.normal(size=(2, 3, 5, 4)).astype(np.float32)
+  layer, x, y = _layer_and_inputs(0.0, seed=1)
   got_x, got_y = layer(x, y)
   np.testing.assert_array_equal(got_x, x)
   np.testing.assert_array_equal(got_y, y)
 
 
 def test_attention_rows_are_distributions():
-  rng = np.random.default_rng(2)
-  layer = _layer_with_random_weights(0.5, 4, rng)
-  x = rng.normal(size=(2, 3, 7, 4)).astype(np.float32)
-  y = rng.normal(size=(2, 3, 5, 4)).astype(np.float32)
+  layer, x, y = _layer_and_inputs(0.5, seed=2)
   _, _, w_yx, w_xy = layer(x, y, return_attention=True)
   assert w_yx.shape == (2, 3, 7, 5) and w_xy.shape == (2, 3, 5, 7)
   np.testing.assert_allclose(np.sum(w_yx, -1), 1.0, atol=1e-6)
