@@ -41,10 +41,15 @@ def test_save_load_round_trip_gives_identical_outputs(head, length, backbone,
     np.testing.assert_array_equal(loaded(x)[key], value)
 
 
-@pytest.mark.parametrize("head,length", [("1d", 64), ("2d", 16)])
-def test_gradients_reach_every_weight_and_steps_lower_the_loss(head, length):
+@pytest.mark.parametrize("head,length,backbone", [
+    ("1d", 64, "hourglass"), ("2d", 16, "hourglass"), ("1d", 64, "mobile")])
+def test_gradients_reach_every_weight_and_steps_lower_the_loss(head, length,
+                                                               backbone):
   rng = np.random.default_rng(1)
-  model = builders.build_detector(head, heatmap_length=length, **TINY)
+  stacks = 1 if backbone == "mobile" else TINY["num_stacks"]
+  model = builders.build_detector(head, heatmap_length=length,
+                                  backbone=backbone,
+                                  **dict(TINY, num_stacks=stacks))
   batch = _batch(head, length, rng)
   loss_fn = losses.for_head(head)
   optimizer = keras.optimizers.Adam(3e-3)
