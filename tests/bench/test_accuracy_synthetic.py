@@ -119,6 +119,7 @@ def test_claims_compare_cells_seed_by_seed():
   assert gamma["verdict"].startswith("not shown")
   assert claims["b_1d_vs_2d_L16"]["status"] == "not run"
   assert claims["d_lambda_0.3_vs_0"]["status"] == "not run"
+  assert claims["e_mobile_vs_hourglass"]["status"] == "not run"
 
 
 def test_trends_pool_every_run_of_each_heads_l_sweep():
@@ -208,7 +209,7 @@ def test_cells_differ_only_in_what_they_study():
       # Trackers: the detector's model, on clips; lambda varies.
       assert values["model"] == reference["model"]
       continue
-    for field in ("head", "heatmap_length", "coattention_gamma"):
+    for field in ("head", "backbone", "heatmap_length", "coattention_gamma"):
       values["model"][field] = reference["model"][field]
     assert values == reference, name
   lam = [settings(f"accuracy_trk1d_lambda{v}") for v in (0.0, 0.3)]
