@@ -67,7 +67,7 @@ def _compare(cells, reference, other, better, worse, key) -> dict:
           "verdict": stats.verdict(welch, better, worse)}
 
 
-# Claims (a)-(d): (name, reference cell, other cell, what other's lower error
+# Claims (a)-(e): (name, reference cell, other cell, what other's lower error
 # shows, what reference's lower error shows).
 CLAIMS = (
     ("a_L_trend", "accuracy_det1d_L16", "accuracy_det1d_L192",
@@ -87,6 +87,9 @@ CLAIMS = (
     ("d_lambda_0.3_vs_0", "accuracy_trk1d_lambda0.0",
      "accuracy_trk1d_lambda0.3", "lambda 0.3 lower than 0",
      "lambda 0 lower than 0.3"),
+    ("e_mobile_vs_hourglass", GAMMA_03, "accuracy_det1d_mobile",
+     "mobile backbone lower than hourglass",
+     "hourglass lower than mobile backbone"),
     # Table 1's actual comparison: 2D at the largest L it affords (L = F
     # here, 128 = F / 2 in the paper) against 1D at the paper's L = 3F.
     ("b_2d_LF_vs_1d_L3F", "accuracy_det2d_L64", GAMMA_03,
@@ -96,7 +99,7 @@ CLAIMS = (
 
 
 def claims(cells: dict) -> dict:
-  """Claims (a)-(d) as differences reference - other of NRMSE (points).
+  """Claims (a)-(e) as differences reference - other of NRMSE (points).
 
   Each of `CLAIMS` with argmax, then each with DARK decoding (`_dark`), then
   the trackers' jitter. A positive difference means `other` has the lower

@@ -9,10 +9,12 @@ decay over a fixed step count chosen from validation curves, BUILD_NOTES.md):
   1D at least as accurate as 2D at equal L;
 - gamma 0 and 1 beside the L/F = 3 cell's 0.3: Figure 3's claim (c);
 - the 1D tracker with lambda 0 and 0.3, each starting from the same seed's
-  L/F = 3 detector: Table 2's claim (d).
+  L/F = 3 detector: Table 2's claim (d);
+- the L/F = 3 detector on the mobile backbone (ours, for CPU serving): (e)
+  its error against the hourglass's.
 
 Every cell is trained with each seed of `SEEDS` (weights, batch order and
-augmentation; the data, backbone, augmentation ranges, steps and evaluation
+augmentation; the data, backbone (but in (e)), augmentation ranges, steps and evaluation
 are the cells' common settings). This module holds the cells and runs them;
 the parts live beside it: `cell_runs` trains one (cell, seed) run,
 `accuracy_scores` scores it (test NRMSE with argmax and DARK decoding of the
@@ -63,7 +65,9 @@ CELLS = {
              "accuracy_det1d_gamma0.0", "accuracy_det1d_gamma1.0",
              "accuracy_trk1d_lambda0.3", "accuracy_trk1d_lambda0.0",
              # The README main job, for the spread of its quoted number.
-             "synthetic_det1d"],
+             "synthetic_det1d",
+             # The L/F = 3 cell on the mobile backbone (issue 27).
+             "accuracy_det1d_mobile"],
     "reduced": ["accuracy_det1d_L192_smoke", "accuracy_det2d_L16_smoke",
                 "accuracy_trk1d_lambda0.3_smoke"],
 }

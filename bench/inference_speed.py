@@ -1,34 +1,60 @@
-"""CPU inference speed: faces per second, ours beside dlib's shape predictor.
+"""CPU inference speed: faces per second, ours beside dlib and MediaPipe.
 
-Each detector (random weights: speed does not depend on their values) is
-timed through three runtimes on the same uint8 face crops, at batch 1 and
-batch 16:
+Two measurements in one run.
+
+Throughput (`faces_per_s`): each detector (random weights: speed does not
+depend on their values) is timed through three runtimes on the same uint8
+crops, at batch 1 and batch 16:
 - Keras: the model in a `tf.function` (heatmaps out, no decoding);
 - SavedModel: the exported `detect` signature (decoding included);
 - TFLite: that signature converted to float32, run by ai-edge-litert.
 Configurations: the paper's 4-stack and a 1-stack model at F = 256, L = 768
 (256 channels), the 4-stack backbone with FAN's 2D head at L = 64 (the
-latency target: 1D at L = 768 within 1.2x of it), and `synthetic_det1d`'s architecture (F = 64, 1 stack x 64
-channels, L = 192), the lite model whose accuracy the README's main job
-measures. The peer, in the same run and on the same crops: dlib's 68-point
-shape predictor (`dlib-bin`, model file from `face-recognition-models`),
-given the face rectangle, one face at a time.
+latency target: 1D at L = 768 within 1.2x of it), and `synthetic_det1d`'s
+architecture (F = 64, 1 stack x 64 channels, L = 192), the lite model whose
+accuracy the README's main job measures; dlib's 68-point shape predictor
+(`dlib-bin`, model file from `face-recognition-models`) on the same crops.
+
+Side by side (`side_by_side`): latency in ms at batch 1 and one thread, of
+one face crop (the 300-W dummy face, cropped as the CLI crops), in
+interleaved rounds so that every row sees the same machine load: the
+`synthetic_det1d` and `synthetic_det1d_mobile` models (and the mobile one at
+C = 32) through TFLite float32 and int8 and through ONNX Runtime (tf2onnx
+conversion of the `detect` signature; rows skipped with the reason when
+tf2onnx or onnxruntime is not installed), MediaPipe's face_landmark.tflite
+(468 points, 192 px input; taken from the mediapipe wheel with `pip
+download`, cached at --mediapipe_model, run by ai-edge-litert) and dlib's
+predictor. Each row's median over rounds, and its ratio to MediaPipe's.
 
   python -m bench.inference_speed --mode=full --out=docs/bench
+  python -m bench.inference_speed --mode=full --out=docs/bench \\
+      --parts=side_by_side        # again alone, the throughput kept
 """
 
 from __future__ import annotations
 
 import os
+import pathlib
+import subprocess
+import sys
 import tempfile
 import time
+import zipfile
 
+from absl import flags
 import numpy as np
 import tensorflow as tf
 
 from bench import cli
 from bench import machine
+from experiments import configs as registry
 from landmark1d import models
+from landmark1d.geometry import coordinates
+from landmark1d.geometry import pts
+from landmark1d.models import cost
+from landmark1d.runs import common
+from landmark1d.runs import export as export_run
+from landmark1d.runs import schema
 from landmark1d.serving import export
 from landmark1d.serving import lite
 
@@ -54,6 +80,31 @@ MODES = {
                              hourglass_depth=2, heatmap_length=64,
                              attention_dims=2)}),
 }
+
+# Side by side: row prefix -> (config, overrides); rounds of `calls` calls.
+SIDE_BY_SIDE = {
+    "full": dict(rounds=30, calls=40, models={
+        "synthetic_det1d": ("synthetic_det1d", ()),
+        "synthetic_det1d_mobile": ("synthetic_det1d_mobile", ()),
+        # Narrower features make the head narrower too (width min(C, 64)):
+        # where the 1D head's share of the cost goes.
+        "synthetic_det1d_mobile_C32": ("synthetic_det1d_mobile",
+                                       ("model.channels=32",))}),
+    # The hourglass model takes the same path; one model keeps tests short.
+    "reduced": dict(rounds=2, calls=2, models={
+        "synthetic_det1d_mobile_smoke": ("synthetic_det1d_mobile_smoke",
+                                         ())}),
+}
+THREADS = 1
+PARTS = ("throughput", "side_by_side")
+FACE = (pathlib.Path(__file__).resolve().parents[1] / "datasets" /
+        "ibug_300w" / "dummy_data" / "lfpw" / "testset" / "image_0001")
+MEDIAPIPE_WHEEL = "mediapipe==0.10.21"
+MEDIAPIPE_MEMBER = "mediapipe/modules/face_landmark/face_landmark.tflite"
+MEDIAPIPE_ROW = "mediapipe_face_landmark/tflite_float32"
+DLIB_ROW = "dlib_shape_predictor"
+DEFAULT_MEDIAPIPE_MODEL = os.path.join(
+    os.path.expanduser("~"), ".cache", "landmark1d", "face_landmark.tflite")
 
 
 def faces_per_second(call, crops: np.ndarray, seconds: float) -> float:
@@ -111,12 +162,158 @@ def _dlib_peer(side: int):
   return call, "dlib 68-point shape predictor (ERT), one face per call"
 
 
-def run(mode: str, out: str) -> dict:
-  """Times every model, runtime and batch size; writes JSON and PNG."""
+def face_crop(side: int) -> np.ndarray:
+  """`(1, side, side, 3)` uint8: the dummy 300-W face in the CLI's window
+  (its landmark box, context 1.4, no shift)."""
+  image = tf.io.decode_png(tf.io.read_file(str(FACE) + ".png"), channels=3)
+  points = coordinates.from_pts(pts.read(str(FACE) + ".pts", 68))
+  window = coordinates.square_window(coordinates.tight_box(points), 1.4, 0.0)
+  crops = export.crop_faces(image, window[None], side)
+  return np.round(crops.numpy()).clip(0, 255).astype(np.uint8)
+
+
+def fetch_mediapipe(path: str) -> str | None:
+  """Puts MediaPipe's face_landmark.tflite at `path` (from the wheel, with
+  `pip download --no-deps`) unless it is there; None, or why it failed."""
+  if os.path.exists(path):
+    return None
+  with tempfile.TemporaryDirectory() as folder:
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "download", MEDIAPIPE_WHEEL,
+         "--no-deps", "--only-binary=:all:", "-d", folder],
+        capture_output=True, text=True, check=False)
+    wheels = list(pathlib.Path(folder).glob("mediapipe-*.whl"))
+    if done.returncode or not wheels:
+      return f"pip download {MEDIAPIPE_WHEEL} failed: {done.stderr[-300:]}"
+    with zipfile.ZipFile(wheels[0]) as wheel:
+      model = wheel.read(MEDIAPIPE_MEMBER)
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  with open(path, "wb") as f:
+    f.write(model)
+  return None
+
+
+def _mediapipe_peer(path: str):
+  """`(crop -> outputs, input side)` for a float32-input .tflite model (for
+  MediaPipe's: 192, pixels in [0, 1]), on THREADS threads."""
+  from ai_edge_litert import interpreter  # pylint: disable=g-import-not-at-top
+  runner = interpreter.Interpreter(model_path=path, num_threads=THREADS)
+  runner.allocate_tensors()
+  (entry,) = runner.get_input_details()
+  exits = [d["index"] for d in runner.get_output_details()]
+
+  def call(crop):
+    runner.set_tensor(entry["index"], crop.astype(np.float32) / 255.0)
+    runner.invoke()
+    return [runner.get_tensor(i) for i in exits]
+  return call, int(entry["shape"][1])
+
+
+def _onnx_runtime(saved_model: str, crop_size: int):
+  """`crop -> outputs` through ONNX Runtime on THREADS threads, converted by
+  tf2onnx from the SavedModel's `detect` signature (opset 17)."""
+  import onnxruntime  # pylint: disable=g-import-not-at-top
+  import tf2onnx  # pylint: disable=g-import-not-at-top
+  loaded = tf.saved_model.load(saved_model)
+  detect = loaded.signatures["detect"]
+  proto, _ = tf2onnx.convert.from_function(
+      tf.function(lambda images: detect(images=images)),
+      input_signature=[tf.TensorSpec((1, crop_size, crop_size, 3), tf.uint8,
+                                     name="images")], opset=17)
+  options = onnxruntime.SessionOptions()
+  options.intra_op_num_threads = options.inter_op_num_threads = THREADS
+  session = onnxruntime.InferenceSession(
+      proto.SerializeToString(), options, providers=["CPUExecutionProvider"])
+  name = session.get_inputs()[0].name
+  return lambda crop: session.run(None, {name: crop})
+
+
+def _side_by_side_rows(spec: dict, folder: str, mediapipe_model: str):
+  """`({row: (crop -> outputs, crop)}, {row: why skipped}, {model: size})`."""
+  rows, skipped, sizes = {}, {}, {}
+  for prefix, (name, assignments) in spec["models"].items():
+    config = schema.override(registry.get(name), list(assignments))
+    f = config.data.crop_size
+    crop = face_crop(f)
+    model = common.build_detector(config)
+    sizes[prefix] = {"parameters": model.count_params(),
+                     "mflops": cost.count_flops(model, (1, f, f, 3)) / 1e6,
+                     "crop_size": f, "backbone": config.model.backbone,
+                     "channels": config.model.channels}
+    path = export_run.run(config, None, os.path.join(folder, prefix),
+                          model=model)
+    # int8 ranges from the face crop under pixel noise: the weights are
+    # random, and latency does not depend on the calibrated values.
+    rng = np.random.default_rng(0)
+    calibration = [np.clip(crop + rng.normal(0, 16, crop.shape), 0,
+                           255).astype(np.uint8) for _ in range(16)]
+    for precision in ("float32", "int8"):
+      runner = lite.LiteDetector(
+          lite.convert(path, precision, calibration), num_threads=THREADS)
+      rows[f"{prefix}/tflite_{precision}"] = (runner, crop)
+    try:
+      rows[f"{prefix}/onnxruntime"] = (_onnx_runtime(path, f), crop)
+    except ImportError as e:
+      skipped[f"{prefix}/onnxruntime"] = f"not installed: {e}"
+  reason = fetch_mediapipe(mediapipe_model)
+  if reason is None:
+    call, side = _mediapipe_peer(mediapipe_model)
+    rows[MEDIAPIPE_ROW] = (call, face_crop(side))
+  else:
+    skipped[MEDIAPIPE_ROW] = reason
+  peer, description = _dlib_peer(256)
+  if peer is None:
+    skipped[DLIB_ROW] = description
+  else:
+    rows[DLIB_ROW] = (peer, face_crop(256))
+  for row, reason in skipped.items():
+    print(f"side by side: {row} skipped ({reason})", flush=True)
+  return rows, skipped, sizes
+
+
+def interleaved_ms(rows: dict, rounds: int, calls: int) -> dict:
+  """Per row, ms per call in each round: `{row: [ms, ...]}`.
+
+  Rounds visit every row in turn (one warm-up call each first), starting
+  one row later each round, so load changes spread over all rows alike.
+
+  Args:
+    rows: `{row: (call, argument)}`.
+    rounds: number of rounds.
+    calls: calls per row and round.
+  """
+  names = list(rows)
+  for call, argument in rows.values():
+    call(argument)
+  times = {name: [] for name in names}
+  for r in range(rounds):
+    for name in names[r % len(names):] + names[:r % len(names)]:
+      call, argument = rows[name]
+      start = time.perf_counter()
+      for _ in range(calls):
+        call(argument)
+      times[name].append(1000.0 * (time.perf_counter() - start) / calls)
+  return times
+
+
+def side_by_side(times: dict) -> dict:
+  """Median and best round per row, and ratios to MediaPipe's median."""
+  out = {name: {"median_ms": float(np.median(t)), "min_ms": float(np.min(t)),
+                "rounds_ms": [float(v) for v in t]}
+         for name, t in times.items()}
+  if MEDIAPIPE_ROW in out:
+    reference = out[MEDIAPIPE_ROW]["median_ms"]
+    for row in out.values():
+      row["median_ms_over_mediapipe"] = row["median_ms"] / reference
+  return out
+
+
+def _throughput(mode: str) -> dict:
+  """The throughput part: faces/s per model, runtime and batch size."""
   s = MODES[mode]
   rng = np.random.default_rng(0)
   load_at_start = machine.load_average()
-  results = {"mode": mode, "target_faces_per_s": TARGET_FACES_PER_S, "faces_per_s": {},
+  results = {"target_faces_per_s": TARGET_FACES_PER_S, "faces_per_s": {},
              "models": s["models"]}
   for name, spec in s["models"].items():
     f = spec["input_size"]
@@ -137,6 +334,57 @@ def run(mode: str, out: str) -> dict:
         peer, crops, s["seconds"])
   results["targets"] = targets(results["faces_per_s"])
   results["machine"] = machine.record(load_at_start)
+  return results
+
+
+def _side_by_side_part(mode: str, mediapipe_model: str) -> dict:
+  """The side-by-side part, with its own machine record."""
+  spec = SIDE_BY_SIDE[mode]
+  load_at_start = machine.load_average()
+  with tempfile.TemporaryDirectory() as folder:
+    rows, skipped, sizes = _side_by_side_rows(spec, folder, mediapipe_model)
+    times = interleaved_ms(rows, spec["rounds"], spec["calls"])
+  part = {"threads": THREADS, "batch": 1, "rounds": spec["rounds"],
+          "calls_per_round": spec["calls"], "models": sizes,
+          "skipped": skipped, "rows": side_by_side(times),
+          "machine": machine.record(load_at_start)}
+  for name, row in part["rows"].items():
+    print(f"side by side: {name}: {row['median_ms']:.3f} ms", flush=True)
+  return part
+
+
+def run(mode: str, out: str, mediapipe_model: str = DEFAULT_MEDIAPIPE_MODEL,
+        parts=PARTS) -> dict:
+  """Measures `parts`, keeps the others from `<out>`'s JSON; writes JSON and
+  PNG.
+
+  Args:
+    mode: "reduced" or "full".
+    out: folder of `inference_speed.{json,png}`.
+    mediapipe_model: MediaPipe's face_landmark.tflite, fetched when absent.
+    parts: some of PARTS; a part not run is read back from `<out>`, so one
+      part can be measured again alone (speed wants a quiet machine, and the
+      two parts need not find one at the same time).
+
+  Raises:
+    ValueError: unknown parts, or a part to keep that `<out>` lacks.
+  """
+  unknown = sorted(set(parts) - set(PARTS))
+  if unknown:
+    raise ValueError(f"parts {unknown} are not among {PARTS}")
+  kept = [part for part in PARTS if part not in parts]
+  stored = (cli.read_json(out, NAME) or {}) if kept else {}
+  if kept and (stored.get("mode") != mode or "faces_per_s" not in stored or (
+      "side_by_side" in kept and "side_by_side" not in stored)):
+    raise ValueError(f"{os.path.join(out, NAME)}.json holds no {mode} "
+                     f"results of {kept} to keep; run those parts too")
+  results = stored
+  if "throughput" in parts:
+    results = {"mode": mode, **_throughput(mode)}
+    if "side_by_side" in kept:
+      results["side_by_side"] = stored["side_by_side"]
+  if "side_by_side" in parts:
+    results["side_by_side"] = _side_by_side_part(mode, mediapipe_model)
   cli.write_json(results, out, NAME)
   plot(results, os.path.join(out, f"{NAME}.png"))
   return results
@@ -162,21 +410,35 @@ def targets(rates: dict) -> dict:
 
 
 def plot(results: dict, path: str):
-  """Horizontal bars of faces/s, the 25 faces/s target as a line."""
+  """Bars of faces/s (the 25 faces/s target as a line) and of the
+  side-by-side latencies (MediaPipe's as a line)."""
   import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use("Agg")
   from matplotlib import pyplot as plt  # pylint: disable=g-import-not-at-top
   rates = results["faces_per_s"]
-  fig, ax = plt.subplots(figsize=(8, 0.3 * len(rates) + 1.2))
-  ax.barh(list(rates), list(rates.values()),
-          color=["tab:green" if k.startswith("dlib") else "tab:blue"
-                 for k in rates])
-  ax.axvline(TARGET_FACES_PER_S, color="tab:red", linestyle="--",
-             label=f"{TARGET_FACES_PER_S:g} faces/s")
-  ax.set(xscale="log", xlabel="faces / s",
-         title=f"CPU inference, {results['machine']['cpu_count']} cores")
-  ax.tick_params(axis="y", labelsize=7)
-  ax.legend()
+  rows = results["side_by_side"]["rows"]
+  fig, (top, bottom) = plt.subplots(
+      2, 1, figsize=(8, 0.3 * (len(rates) + len(rows)) + 2.4),
+      height_ratios=(len(rates), max(len(rows), 1)))
+  top.barh(list(rates), list(rates.values()),
+           color=["tab:green" if k.startswith("dlib") else "tab:blue"
+                  for k in rates])
+  top.axvline(TARGET_FACES_PER_S, color="tab:red", linestyle="--",
+              label=f"{TARGET_FACES_PER_S:g} faces/s")
+  top.set(xscale="log", xlabel="faces / s", title="CPU throughput")
+  top.legend()
+  medians = {name: row["median_ms"] for name, row in rows.items()}
+  bottom.barh(list(medians), list(medians.values()),
+              color=["tab:blue" if k.startswith("synthetic") else "tab:green"
+                     for k in medians])
+  if MEDIAPIPE_ROW in medians:
+    bottom.axvline(medians[MEDIAPIPE_ROW], color="tab:red", linestyle="--",
+                   label="MediaPipe")
+    bottom.legend()
+  bottom.set(xlabel="ms per face (median of interleaved rounds)",
+             title=f"side by side: batch 1, {THREADS} thread, one face crop")
+  for ax in (top, bottom):
+    ax.tick_params(axis="y", labelsize=7)
   fig.tight_layout()
   fig.savefig(path, dpi=120)
   plt.close(fig)
@@ -184,9 +446,16 @@ def plot(results: dict, path: str):
 
 def main(argv):
   del argv
-  run(cli.FLAGS.mode, cli.FLAGS.out)
+  run(cli.FLAGS.mode, cli.FLAGS.out, cli.FLAGS.mediapipe_model,
+      cli.FLAGS.parts)
 
 
 if __name__ == "__main__":
   cli.define_flags()
+  flags.DEFINE_string("mediapipe_model", DEFAULT_MEDIAPIPE_MODEL,
+                      "Where MediaPipe's face_landmark.tflite is cached "
+                      "(fetched from the mediapipe wheel when absent).")
+  flags.DEFINE_list("parts", list(PARTS),
+                    "Parts to measure; the others are kept from --out's "
+                    "JSON.")
   cli.run(main)

@@ -153,6 +153,15 @@ def _tracker(values, documents) -> str:
           "no difference shown")
 
 
+def _side_by_side(values, documents) -> str:
+  lite, lite_int8, mobile, mobile_int8, mediapipe, dlib, load = values
+  return (f"{lite:.2f} ({lite_int8:.2f}) / {mobile:.2f} ({mobile_int8:.2f}) / "
+          f"{mediapipe:.2f} / {dlib:.2f} ms: mobile at "
+          f"{mobile / mediapipe:.2f}x MediaPipe's latency "
+          f"({mobile_int8 / mediapipe:.2f}x in int8), load {load:.0f} on the "
+          "2 cores")
+
+
 # README row ("what" cell) -> how its result cell is printed from its values.
 EXPECTED = {
     "peak training memory, paper's 4-stack model, batch 10: 1D at L = 768 / "
@@ -169,6 +178,9 @@ EXPECTED = {
     "call / 1 (alternating runs, loaded machine)":
         lambda v, d: (f"{v[0]:.2f}x (median interval), {v[1]:.2f}x "
                       f"(fastest){': no slowdown' if max(v) < 1.05 else ''}"),
+    "CPU latency side by side, batch 1, 1 thread, one face crop: "
+    "`synthetic_det1d` / `synthetic_det1d_mobile` through TFLite float32 "
+    "(int8) / MediaPipe face_landmark / dlib": _side_by_side,
     "argmax quantization error vs L/F (Section 3.1)": _quantization,
     "main job (`synthetic_det1d`, 800 steps), test NRMSE over seeds 0 / 1 / 2":
         _seeds,

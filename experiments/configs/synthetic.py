@@ -8,6 +8,7 @@ Main job (README):
   python -m experiments.evaluate --workdir=runs/quickstart
 Short runs of the others (1500 steps, constant learning rate):
   synthetic_det1d_L{16..192}, synthetic_det2d_L{16,32,64}, synthetic_det1d_gamma{0.0..1.0},
+  synthetic_det1d_mobile (the main job's model on the mobile backbone, for CPU serving),
   synthetic_trk1d (lambda 0.3), synthetic_trk1d_lambda0, synthetic_trk2d_L{16,32}.
 A tracker starts from a finished run of the detector of its head and L
 (`tracker.detector_config`: synthetic_det1d, the main job's, for synthetic_trk1d):
@@ -17,6 +18,7 @@ The accuracy benchmark's cells (bench/accuracy_synthetic.py), trained to converg
 synthetic_faces/images_20k, 3 seeds each (`--set=train.seed=k`):
   accuracy_det1d_L{16,32,64,128,192}, accuracy_det2d_L{16,32,64},
   accuracy_det1d_gamma{0.0,1.0} (gamma 0.3 is accuracy_det1d_L192),
+  accuracy_det1d_mobile (accuracy_det1d_L192 on the mobile backbone),
   accuracy_trk1d_lambda{0.0,0.3} (from an accuracy_det1d_L192 run of the same seed).
 """
 
@@ -39,6 +41,17 @@ def _detector(head="1d", length=192, gamma=0.3,
                           f"(L/F = {length / CROP:g}), gamma {gamma}")
     return config
   return make
+
+
+def _mobile(make):
+  """`make`'s config with the mobile backbone in place of the hourglass (the
+  same channels, depth, head, L and training)."""
+  def make_mobile():
+    config = make()
+    config.model.backbone = "mobile"
+    config.description += ", mobile backbone"
+    return config
+  return make_mobile
 
 
 def _accuracy_detector(head, length, gamma=0.3):
@@ -70,6 +83,7 @@ def _accuracy_tracker(lam):
 
 CONFIGS = base.with_smoke_variants({
     "synthetic_det1d": _detector(),
+    "synthetic_det1d_mobile": _mobile(_detector()),
     **{f"synthetic_det1d_L{n}": _detector("1d", n) for n in LENGTHS_1D},
     **{f"synthetic_det2d_L{n}": _detector("2d", n) for n in LENGTHS_2D},
     **{f"synthetic_det1d_gamma{g}": _detector(gamma=g) for g in GAMMAS},
@@ -80,6 +94,7 @@ CONFIGS = base.with_smoke_variants({
        for n in ACCURACY_LENGTHS_1D},
     **{f"accuracy_det2d_L{n}": _accuracy_detector("2d", n)
        for n in ACCURACY_LENGTHS_2D},
+    "accuracy_det1d_mobile": _mobile(_accuracy_detector("1d", 192)),
     **{f"accuracy_det1d_gamma{g}": _accuracy_detector("1d", 192, g)
        for g in (0.0, 1.0)},
     **{f"accuracy_trk1d_lambda{lam}": _accuracy_tracker(lam)

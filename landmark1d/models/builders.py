@@ -12,9 +12,13 @@ from keras import layers
 from landmark1d.models import axes
 from landmark1d.models import heads
 from landmark1d.models import hourglass
+from landmark1d.models import mobilenet
+
+BACKBONES = ("hourglass", "mobile")
 
 
-def build_detector(head: str = "1d", *, num_landmarks: int = 68,
+def build_detector(head: str = "1d", *, backbone: str = "hourglass",
+                   num_landmarks: int = 68,
                    heatmap_length: int = 768, input_size: int = 256,
                    num_stacks: int = 4, channels: int = 256,
                    hourglass_depth: int = 4, coattention_gamma: float = 0.3,
@@ -26,13 +30,17 @@ def build_detector(head: str = "1d", *, num_landmarks: int = 68,
 
   Args:
     head: "1d" (Section 4.1) or "2d" (FAN).
+    backbone: "hourglass" (FAN, the paper's) or "mobile" (one
+      `mobilenet.MobileBackbone`, for CPU serving; needs num_stacks = 1).
     num_landmarks: N.
     heatmap_length: L (1D: any multiple or divisor of input_size / 4;
       2D: input_size / 4 times or divided by a power of 2).
     input_size: F, divisible by 4 * 2**hourglass_depth.
     num_stacks: S hourglass stacks, each with its own head.
-    channels: hourglass width C (FAN: 256), a multiple of 4.
-    hourglass_depth: down-sampling levels per hourglass (FAN: 4).
+    channels: width C of the features the heads read (FAN: 256), a
+      multiple of 4.
+    hourglass_depth: down-sampling levels per hourglass (FAN: 4), or below
+      F/4 in the mobile backbone.
     coattention_gamma: gamma of eq. 10 (1D only; 0 turns it off).
     attention_dims: a of eq. 9 (1D only).
     attention_channels: K co-attention channels (1D only); None = N.
@@ -46,6 +54,11 @@ def build_detector(head: str = "1d", *, num_landmarks: int = 68,
   """
   if head not in ("1d", "2d"):
     raise ValueError(f"head must be '1d' or '2d', got {head!r}")
+  if backbone not in BACKBONES:
+    raise ValueError(f"backbone must be one of {BACKBONES}, got {backbone!r}")
+  if backbone == "mobile" and num_stacks != 1:
+    raise ValueError(f"the mobile backbone has one stack, got num_stacks "
+                     f"{num_stacks}")
   width = head_width or max(channels // 4, min(channels, 64))
   images = keras.Input((input_size, input_size, 3), name="image")
   feature_side = input_size // 4
@@ -69,9 +82,14 @@ def build_detector(head: str = "1d", *, num_landmarks: int = 68,
       def feedback(out, s):
         return layers.Permute((2, 3, 1), name=f"head{s}_feedback")(out)
 
-  per_stack = hourglass.stacked_hourglass(
-      images, num_stacks=num_stacks, channels=channels, depth=hourglass_depth,
-      head=make_head, feedback=feedback)
+  if backbone == "mobile":
+    features = mobilenet.MobileBackbone(channels, hourglass_depth,
+                                        name="backbone")(images)
+    per_stack = [make_head(features, 0)]
+  else:
+    per_stack = hourglass.stacked_hourglass(
+        images, num_stacks=num_stacks, channels=channels,
+        depth=hourglass_depth, head=make_head, feedback=feedback)
   if head == "1d":
     outputs = {
         "hx": axes.StackHeads(name="hx")([hx for hx, _ in per_stack]),

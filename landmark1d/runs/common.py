@@ -36,7 +36,7 @@ def is_tracker(config: schema.ExperimentConfig) -> bool:
 def build_detector(config: schema.ExperimentConfig) -> keras.Model:
   m = config.model
   return models.build_detector(
-      m.head, num_landmarks=landmark_sets.get(
+      m.head, backbone=m.backbone, num_landmarks=landmark_sets.get(
           config.data.landmark_set).num_points,
       heatmap_length=m.heatmap_length, input_size=config.data.crop_size,
       num_stacks=m.num_stacks, channels=m.channels,

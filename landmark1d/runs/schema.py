@@ -21,6 +21,7 @@ from landmark1d.data import augment as augment_lib
 from landmark1d.eval import metrics
 from landmark1d.geometry import heatmaps
 from landmark1d.geometry import landmark_sets
+from landmark1d.models import builders
 from landmark1d.runs import overrides
 from landmark1d.train import loop
 
@@ -114,16 +115,20 @@ class ModelConfig:
 
   Attributes:
     head: "1d" (the paper's detector) or "2d" (the FAN baseline).
+    backbone: "hourglass" (FAN's, the paper's) or "mobile" (MobileNetV3-style
+      blocks in one hourglass, for CPU serving; ours, BUILD_NOTES.md).
     heatmap_length: L, the heatmap length (paper: 3 F = 768).
     sigma: target Gaussian sigma in crop pixels.
-    num_stacks: hourglass stacks (FAN / paper: 4).
-    channels: hourglass width (FAN: 256).
-    hourglass_depth: down-sampling levels per hourglass (FAN: 4).
+    num_stacks: hourglass stacks (FAN / paper: 4); 1 for "mobile".
+    channels: width of the features the head reads (FAN: 256).
+    hourglass_depth: down-sampling levels per hourglass (FAN: 4), or below
+      F/4 in the mobile backbone.
     coattention_gamma: gamma of eq. 10 (paper: 0.3); 0 turns co-attention off.
     attention_dims: a, the per-channel feature size in eq. 9.
   """
 
   head: str = "1d"
+  backbone: str = "hourglass"
   heatmap_length: int = 768
   sigma: float = 4.0
   num_stacks: int = 4
@@ -135,6 +140,11 @@ class ModelConfig:
   def validate(self):
     _require(self.head in ("1d", "2d"), f"model.head must be '1d' or '2d', "
              f"got {self.head!r}")
+    _require(self.backbone in builders.BACKBONES, f"model.backbone must be "
+             f"one of {builders.BACKBONES}, got {self.backbone!r}")
+    _require(self.backbone != "mobile" or self.num_stacks == 1,
+             f"model.num_stacks must be 1 with model.backbone 'mobile' (one "
+             f"stack), got {self.num_stacks}")
     _require(self.heatmap_length > 0, "model.heatmap_length must be > 0")
     _require(self.sigma > 0, "model.sigma must be > 0")
     _require(self.num_stacks >= 1, "model.num_stacks must be >= 1")

@@ -25,6 +25,7 @@ def test_claims_compare_cells_seed_by_seed():
   assert gamma["verdict"].startswith("not shown")
   assert claims["b_1d_vs_2d_L16"]["status"] == "not run"
   assert claims["d_lambda_0.3_vs_0"]["status"] == "not run"
+  assert claims["e_mobile_vs_hourglass"]["status"] == "not run"
 
 
 def test_trends_pool_every_run_of_each_heads_l_sweep():

@@ -42,7 +42,10 @@ nor `train.lr_schedule`, `train.deterministic` and `train.bn_stats_examples`,
 whose code is tested where it lives (tests/landmark1d/train/test_loop.py,
 tests/landmark1d/runs/test_determinism.py) and end to end by the accuracy
 benchmark's reduced run (tests/bench/test_accuracy_synthetic.py trains its
-smoke cells with all three). Every config is in exactly one group (tested).
+smoke cells with all three); nor `model.backbone`: the mobile backbone is a
+model the loop, evaluation and export see only through its outputs, and
+tests/landmark1d/models/test_builders.py trains, saves and reloads it,
+tests/landmark1d/serving/test_export.py exports it. Every config is in exactly one group (tested).
 """
 
 from __future__ import annotations
@@ -93,7 +96,8 @@ GROUND_TRUTH_SET = {"talking_face": talking_face_dataset_builder.LANDMARK_SET}
 SCALARS = (("name",), ("description",), ("model", "coattention_gamma"),
            ("model", "heatmap_length"), ("tracker", "fusion_lambda"),
            ("tracker", "detector_config"), ("train", "lr_schedule"),
-           ("train", "deterministic"), ("train", "bn_stats_examples"))
+           ("train", "deterministic"), ("train", "bn_stats_examples"),
+           ("model", "backbone"))
 
 
 def _smoke(name: str):

@@ -7,6 +7,7 @@ import pytest
 import landmark1d_datasets
 from experiments import configs
 from landmark1d.eval import scoring
+from landmark1d.runs import schema
 
 
 def test_every_config_loads_and_validates():
@@ -58,6 +59,17 @@ def test_table2_ablation_differs_only_in_lambda():
   off.tracker.fusion_lambda = on.tracker.fusion_lambda
   off.name, off.description = on.name, on.description
   assert off == on
+
+
+@pytest.mark.parametrize("mobile,reference", [
+    ("synthetic_det1d_mobile", "synthetic_det1d"),
+    ("accuracy_det1d_mobile", "accuracy_det1d_L192")])
+def test_mobile_configs_change_only_the_backbone(mobile, reference):
+  a, b = configs.get(mobile), configs.get(reference)
+  assert (a.model.backbone, b.model.backbone) == ("mobile", "hourglass")
+  assert [path for path, _, _ in schema.differences(
+      schema.training_settings(a), schema.training_settings(b))] == [
+          "model.backbone"]
 
 
 def test_talking_face_scores_the_seven_common_points():

@@ -25,9 +25,14 @@ def _batch(head, length, rng):
   return batch
 
 
-@pytest.mark.parametrize("head,length", [("1d", 64), ("2d", 16)])
-def test_save_load_round_trip_gives_identical_outputs(head, length, tmp_path):
-  model = builders.build_detector(head, heatmap_length=length, **TINY)
+@pytest.mark.parametrize("head,length,backbone", [
+    ("1d", 64, "hourglass"), ("2d", 16, "hourglass"), ("1d", 64, "mobile")])
+def test_save_load_round_trip_gives_identical_outputs(head, length, backbone,
+                                                      tmp_path):
+  stacks = 1 if backbone == "mobile" else TINY["num_stacks"]
+  model = builders.build_detector(head, heatmap_length=length,
+                                  backbone=backbone,
+                                  **dict(TINY, num_stacks=stacks))
   x = np.random.default_rng(0).random((2, 32, 32, 3)).astype(np.float32)
   path = str(tmp_path / "detector.keras")
   model.save(path)
@@ -36,10 +41,15 @@ def test_save_load_round_trip_gives_identical_outputs(head, length, tmp_path):
     np.testing.assert_array_equal(loaded(x)[key], value)
 
 
-@pytest.mark.parametrize("head,length", [("1d", 64), ("2d", 16)])
-def test_gradients_reach_every_weight_and_steps_lower_the_loss(head, length):
+@pytest.mark.parametrize("head,length,backbone", [
+    ("1d", 64, "hourglass"), ("2d", 16, "hourglass"), ("1d", 64, "mobile")])
+def test_gradients_reach_every_weight_and_steps_lower_the_loss(head, length,
+                                                               backbone):
   rng = np.random.default_rng(1)
-  model = builders.build_detector(head, heatmap_length=length, **TINY)
+  stacks = 1 if backbone == "mobile" else TINY["num_stacks"]
+  model = builders.build_detector(head, heatmap_length=length,
+                                  backbone=backbone,
+                                  **dict(TINY, num_stacks=stacks))
   batch = _batch(head, length, rng)
   loss_fn = losses.for_head(head)
   optimizer = keras.optimizers.Adam(3e-3)
@@ -65,3 +75,24 @@ def test_gradients_reach_every_weight_and_steps_lower_the_loss(head, length):
 def test_unknown_head_is_rejected():
   with pytest.raises(ValueError, match="head"):
     builders.build_detector("3d")
+
+
+def test_mobile_backbone_feeds_the_same_head_as_the_hourglass():
+  kwargs = dict(TINY, num_stacks=1)
+  fan = builders.build_detector("1d", heatmap_length=64, **kwargs)
+  mobile = builders.build_detector("1d", heatmap_length=64,
+                                   backbone="mobile", **kwargs)
+  assert mobile.get_layer("head0").get_config() == fan.get_layer(
+      "head0").get_config()
+  assert (mobile.get_layer("head0").count_params() ==
+          fan.get_layer("head0").count_params())
+  x = np.zeros((1, 32, 32, 3), np.float32)
+  assert {k: v.shape for k, v in mobile(x).items()} == {
+      "hx": (1, 1, 5, 64), "hy": (1, 1, 5, 64)}
+
+
+def test_unknown_backbone_and_mobile_stacks_are_rejected():
+  with pytest.raises(ValueError, match="backbone must be one of"):
+    builders.build_detector("1d", backbone="resnet")
+  with pytest.raises(ValueError, match="one stack, got num_stacks 2"):
+    builders.build_detector("1d", backbone="mobile", **TINY)

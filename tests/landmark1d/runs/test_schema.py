@@ -46,6 +46,9 @@ def test_overrides_coerce_to_the_declared_types():
     ("train.steps=2.5", "cannot read"),
     ("eval.decoder=median", "eval.decoder must be one of"),
     ("model.head=3d", "model.head must be '1d' or '2d'"),
+    ("model.backbone=resnet", "model.backbone must be one of"),
+    ("model.backbone=mobile", "model.num_stacks must be 1 with "
+     "model.backbone 'mobile' .*got 4"),
     ("tracker.fusion_lambda=1.5", r"fusion_lambda must be in \[0, 1\]"),
     ("data.landmark_set=ibug69", "Unknown landmark set"),
     ("steps", "must look like section.field=value"),

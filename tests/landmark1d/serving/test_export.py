@@ -267,3 +267,18 @@ def test_wrong_input_shapes_are_named_by_the_signatures(tiny_exports):
   with pytest.raises(tf.errors.InvalidArgumentError,
                      match="expected to be a uint8 tensor"):
     sigs["detect"](images=tf.zeros([1, 32, 32, 3], tf.float32))
+
+
+def test_mobile_backbone_exports_through_the_same_path(tmp_path):
+  detector = models.build_detector("1d", heatmap_length=64,
+                                   backbone="mobile", **TINY)
+  module = export.LandmarkModule(
+      detector, head="1d", landmark_set="ibug68", crop_size=F,
+      heatmap_length=64, sigma=1.0, decoder="argmax", context=1.4, shift=0.0)
+  path = export.export(module, str(tmp_path / "saved"), {"name": "test"})
+  crops = np.random.default_rng(2).integers(0, 256, (2, F, F, 3), np.uint8)
+  got = tf.saved_model.load(path).signatures["detect"](
+      images=tf.constant(crops))["landmarks"].numpy()
+  want = _keras_landmarks(detector, "1d", "argmax",
+                          crops.astype(np.float32) / 255)
+  np.testing.assert_allclose(got, want, atol=1e-4)
