@@ -36,6 +36,8 @@ def test_a_tracker_export_gives_detect_and_track_step(tracker_onnx):
   meta = detect.get_modelmeta().custom_metadata_map
   assert (meta["crop_size"], meta["context"], meta["tracker"]) == (
       "32", "1.4", "True")
+  with pytest.raises(Exception, match="invalid dimensions for input: images"):
+    detect.run(None, {"images": np.zeros((1, 48, 48, 3), np.uint8)})
 
 
 def test_detect_through_onnxruntime_equals_the_savedmodel(tracker_onnx):
