@@ -89,10 +89,12 @@ def test_detect_images_equals_detecting_one_face_at_a_time(detector):
 
 def test_detect_images_falls_back_to_one_call_per_image_on_older_exports(
     tiny_exports):
+  # pylint: disable=protected-access
   model = predictor.ExportedModel(tiny_exports["detector"])
-  signatures = dict(model._module.signatures)  # pylint: disable=protected-access
+  signatures = dict(model._module.signatures)
   del signatures["detect_images"]
-  model._module = type("Older", (), {"signatures": signatures})  # pylint: disable=protected-access
+  model._module = type("Older", (), {"signatures": signatures})
+  # pylint: enable=protected-access
   got = model.detect_images(BATCH_IMAGES, BATCH_BOXES)
   for faces, image, boxes in zip(got, BATCH_IMAGES, BATCH_BOXES):
     np.testing.assert_allclose(
