@@ -169,6 +169,7 @@ def _batches(sources, batch_images: bool):
   if batch:
     yield batch
 
+
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
