@@ -39,9 +39,13 @@ setuptools.setup(
         # speed benchmark's peer.
         # jax[cpu]: the models on Keras' JAX backend, tested against TF, and
         # bench/device_cost's reduced run (124 MB of wheels, ~0.5 GB).
+        # tf2onnx, onnxruntime: `experiments.export --onnx` and its agreement
+        # test; they add onnx and move no version TensorFlow pins.
         "test": ["pytest>=8", "dill", "dlib-bin", "face-recognition-models",
-                 "ai-edge-litert", "jax[cpu]>=0.10"],
+                 "ai-edge-litert", "jax[cpu]>=0.10", "tf2onnx>=1.17,<1.18",
+                 "onnxruntime"],
         "tflite": ["ai-edge-litert"],
+        "onnx": ["tf2onnx>=1.17,<1.18", "onnxruntime"],
         "jax": ["jax[cpu]>=0.10"],  # KERAS_BACKEND=jax, bench/device_cost
         "detect": ["dlib-bin"],
         # The `tfds build datasets/<name>` CLI imports these; pip then moves

@@ -15,8 +15,9 @@ the export is a tracker; a face whose mean confidence drops below
 track's landmarks over time (docs/serving.md, "Smoothing"; One Euro cutoffs in
 Hz at the video's frame rate); crops still follow the raw landmarks. Writes,
 per input, `<stem>.json`, an annotated `<stem>.jpg` / `<stem>.mp4` and
-`<stem>_pts/*.pts` (see landmark1d/serving/prediction_files.py). Exits 1 if
-any input failed.
+`<stem>_pts/*.pts` (see landmark1d/serving/prediction_files.py). With a
+detector export, the faces of --batch_size images (a folder's, or the listed
+ones in a row) go through the model in one call. Exits 1 if any input failed.
 """
 
 import sys
@@ -63,6 +64,9 @@ _ONE_EURO_BETA = flags.DEFINE_float(
     "speed (1/px); higher lags less on fast motion.")
 _ONE_EURO_D_CUTOFF = flags.DEFINE_float(
     "one_euro_d_cutoff", 1.0, "One Euro cutoff of the speed estimate, Hz.")
+_BATCH_SIZE = flags.DEFINE_integer(
+    "batch_size", 8, "Images whose faces share one model call (detector "
+    "exports; a tracker's images go one by one).", lower_bound=1)
 
 
 def _parse_boxes(text: str):
@@ -120,6 +124,52 @@ def _process(source, model, find_faces, start_boxes):
   return writer.close()
 
 
+def _process_images(batch, model, find_faces, start_boxes) -> dict:
+  """Runs images through one model call and writes their files.
+
+  Returns:
+    `{source: JSON path, or the error that stopped it}`.
+  """
+  done, images, boxes = {}, {}, {}
+  for source in batch:
+    try:
+      images[source] = media.read_image(source.path)
+      boxes[source] = predictor.check_boxes(
+          find_faces(images[source]) if start_boxes is None else start_boxes)
+    except (ValueError, OSError) as e:
+      done[source] = e
+      images.pop(source, None)
+  faces = model.detect_images(list(images.values()), list(boxes.values()))
+  for (source, image), found in zip(images.items(), faces):
+    try:
+      writer = prediction_files.PredictionWriter(
+          _OUTPUT_DIR.value, source, model, annotate=_ANNOTATE.value,
+          write_pts=_PTS.value)
+      writer.add(0, image, found)
+      done[source] = writer.close()
+    except (ValueError, OSError) as e:
+      done[source] = e
+  return done
+
+
+def _batches(sources, batch_images: bool):
+  """Runs of up to --batch_size consecutive images; other inputs alone."""
+  batch = []
+  for source in sources:
+    if batch_images and source.kind == "image":
+      batch.append(source)
+      if len(batch) == _BATCH_SIZE.value:
+        yield batch
+        batch = []
+    else:
+      if batch:
+        yield batch
+        batch = []
+      yield [source]
+  if batch:
+    yield batch
+
+
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
@@ -136,13 +186,21 @@ def main(argv):
     raise predictor.InputError("--detector=none needs --boxes")
   find_faces = face_detection.HogFaceDetector() if (
       detector == "dlib") else None
-  for source in sources:
-    try:
-      path = _process(source, model, find_faces, boxes)
-      print(f"{source.path}: landmarks written to {path}")
-    except (ValueError, OSError) as e:
-      errors += 1
-      print(f"landmark1d-predict: error: {e}", file=sys.stderr)
+  batch_images = not model.is_tracker  # a tracker's images: its first step
+  for batch in _batches(sources, batch_images):
+    if batch_images and batch[0].kind == "image":
+      done = _process_images(batch, model, find_faces, boxes)
+    else:
+      try:
+        done = {batch[0]: _process(batch[0], model, find_faces, boxes)}
+      except (ValueError, OSError) as e:
+        done = {batch[0]: e}
+    for source in batch:
+      if isinstance(done[source], Exception):
+        errors += 1
+        print(f"landmark1d-predict: error: {done[source]}", file=sys.stderr)
+      else:
+        print(f"{source.path}: landmarks written to {done[source]}")
   if errors:
     sys.exit(1)
 

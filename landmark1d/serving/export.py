@@ -4,6 +4,11 @@ Signatures (see docs/CONTRACTS.md, "Exported SavedModel"):
   detect(images)                       uint8 (B, F, F, 3) face crops; also
                                        `serving_default`
   detect_image(image, boxes)           uint8 (H, W, 3) image, (K, 4) face boxes
+  detect_images(images, sizes, boxes, image_index)
+                                       uint8 (B, H, W, 3) zero-padded images,
+                                       their (B, 2) sizes, (K, 4) face boxes
+                                       and each box's image: all faces of
+                                       several images in one model call
   track_step(images, state_*)          trackers: one frame's crops + state
   track_step_image(image, boxes, state_*)
   zero_state(batch_size)               trackers: the state that starts a track
@@ -115,8 +120,13 @@ class LandmarkModule:
     crops = tf.TensorSpec([None, f, f, 3], tf.uint8, name="images")
     image = tf.TensorSpec([None, None, 3], tf.uint8, name="image")
     boxes = tf.TensorSpec([None, 4], tf.float32, name="boxes")
+    padded = tf.TensorSpec([None, None, None, 3], tf.uint8, name="images")
+    sizes = tf.TensorSpec([None, 2], tf.int32, name="sizes")
+    image_index = tf.TensorSpec([None], tf.int32, name="image_index")
     result = {"detect": (self._detect, [crops]),
               "detect_image": (self._detect_image, [image, boxes]),
+              "detect_images": (self._detect_images,
+                                [padded, sizes, boxes, image_index]),
               "metadata": (self._metadata, [])}
     if self.step_model is not None:
       states = [tf.TensorSpec([None, *s.shape[1:]], tf.float32,
@@ -144,11 +154,11 @@ class LandmarkModule:
         f"(batch, {f}, {f}, 3)")]):
       return tf.identity(images)
 
-  def _check_image(self, image, boxes, signature: str):
+  def _check_image(self, image, boxes, signature: str,
+                   layout: str = "image must be uint8 (height, width, 3)"):
     checks = [
         tf.debugging.assert_equal(
-            tf.shape(image)[-1], 3,
-            message=f"{signature}: image must be uint8 (height, width, 3)"),
+            tf.shape(image)[-1], 3, message=f"{signature}: {layout}"),
         tf.debugging.assert_equal(
             tf.shape(boxes)[-1], 4,
             message=f"{signature}: boxes must be float32 (num_faces, 4) "
@@ -165,15 +175,58 @@ class LandmarkModule:
   def _windows(self, boxes):
     return coordinates.square_window(boxes, self.context, self.shift)
 
-  def _detect_image(self, image, boxes):
-    image, boxes = self._check_image(image, boxes, "detect_image")
-    windows = self._windows(boxes)
-    crops = crop_faces(image, windows, self.crop_size) / 255.0
-    landmarks, confidence = self._decode(self.model(crops, training=False),
-                                         True)
+  def _detect_windows(self, crops, windows):
+    """`(K, F, F, 3)` crops in 0 ... 255 cut at `windows` -> image pixels."""
+    landmarks, confidence = self._decode(
+        self.model(crops / 255.0, training=False), True)
     return {"landmarks": coordinates.crop_to_image(landmarks, windows,
                                                    self.crop_size),
             "confidence": confidence}
+
+  def _detect_image(self, image, boxes):
+    image, boxes = self._check_image(image, boxes, "detect_image")
+    windows = self._windows(boxes)
+    return self._detect_windows(crop_faces(image, windows, self.crop_size),
+                                windows)
+
+  def _detect_images(self, images, sizes, boxes, image_index):
+    images, boxes = self._check_image(
+        images, boxes, "detect_images",
+        "images must be uint8 (num_images, height, width, 3)")
+    count = tf.shape(images)[0]
+    checks = [
+        tf.debugging.assert_equal(
+            tf.shape(sizes), tf.stack([count, 2]),
+            message="detect_images: sizes must be int32 (num_images, 2) "
+            "(height, width)"),
+        tf.debugging.assert_less_equal(
+            sizes, tf.shape(images)[1:3],
+            message="detect_images: sizes must fit in the padded images"),
+        tf.debugging.assert_equal(
+            tf.shape(image_index), tf.shape(boxes)[:1],
+            message="detect_images: image_index must be int32 (num_faces,), "
+            "one image per box"),
+        tf.debugging.assert_less(
+            image_index, count,
+            message="detect_images: image_index must be in [0, num_images)"),
+        tf.debugging.assert_non_negative(
+            image_index,
+            message="detect_images: image_index must be in [0, num_images)")]
+    with tf.control_dependencies(checks):
+      windows = self._windows(boxes)
+    f = self.crop_size
+
+    def crop(face):
+      # Each face from its own image cut to size: the very arithmetic of
+      # detect_image, so a batch gives the landmarks of one image at a time.
+      index, window = face
+      image = images[index, :sizes[index, 0], :sizes[index, 1]]
+      return crop_faces(image, window[None], f)[0]
+
+    crops = tf.map_fn(crop, (image_index, windows),
+                      fn_output_signature=tf.TensorSpec([f, f, 3],
+                                                        tf.float32))
+    return self._detect_windows(crops, windows)
 
   def _zero_state(self, batch_size):
     return {f"state_{i}": s for i, s in enumerate(

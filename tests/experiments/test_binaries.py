@@ -10,6 +10,7 @@ import sys
 import time
 
 import numpy as np
+import onnxruntime
 import tensorflow as tf
 
 from experiments import configs as registry
@@ -61,7 +62,7 @@ def test_train_evaluate_writes_tables_and_loss_drops(mini_data_dir, tmp_path):
   assert os.listdir(os.path.join(workdir, "train"))  # TensorBoard events
   exported = subprocess.run(
       [sys.executable, "-m", "experiments.export", f"--workdir={workdir}",
-       "--tflite=float32"], cwd=ROOT, env=_env(), capture_output=True,
+       "--tflite=float32", "--onnx"], cwd=ROOT, env=_env(), capture_output=True,
       text=True, timeout=600)
   assert exported.returncode == 0, exported.stderr[-3000:]
   from landmark1d.serving import lite  # pylint: disable=g-import-not-at-top
@@ -72,6 +73,9 @@ def test_train_evaluate_writes_tables_and_loss_drops(mini_data_dir, tmp_path):
   want = tf.saved_model.load(saved).signatures["detect"](
       images=tf.constant(crops))["landmarks"]
   np.testing.assert_allclose(tflite["landmarks"], want, atol=1e-3)
+  onnx = onnxruntime.InferenceSession(os.path.join(workdir, "detect.onnx"))
+  np.testing.assert_allclose(onnx.run(["landmarks"], {"images": crops})[0],
+                             want, atol=1e-3)
 
 
 def test_sigkill_then_resume_equals_an_uninterrupted_run(mini_data_dir,

@@ -78,7 +78,8 @@ def _run(cases):
   return stderr, results
 
 
-def test_each_bad_input_is_one_plain_line_and_a_nonzero_exit(tmp_path):
+def test_each_bad_input_is_one_plain_line_and_a_nonzero_exit(tmp_path,
+                                                             tiny_exports):
   empty, tfds = tmp_path / "empty", tmp_path / "tfds"
   (empty / "manual").mkdir(parents=True)
   image = tmp_path / "face.png"
@@ -115,7 +116,10 @@ def test_each_bad_input_is_one_plain_line_and_a_nonzero_exit(tmp_path):
       # A wrong model path is named before dlib (a face detector) is needed.
       "predict": [(f"--model={tmp_path}/nowhere --input={image} "
                    f"--output_dir={tmp_path}/out",
-                   f"{tmp_path}/nowhere: not a SavedModel folder")],
+                   f"{tmp_path}/nowhere: not a SavedModel folder"),
+                  (f"--model={tiny_exports['detector']} --input={empty} "
+                   f"--output_dir={tmp_path}/out",
+                   f"{empty}: folder holds no image")],
   }
   flat = [(module, flags, message) for module, module_cases in cases.items()
           for flags, message in module_cases]

@@ -101,6 +101,43 @@ def test_a_corrupt_input_is_named_and_the_exit_code_is_nonzero(
   assert (out / "good.jpg").exists()
 
 
+def test_a_folder_is_batched_across_images_as_one_face_at_a_time(
+    tmp_path, tiny_exports):
+  folder = tmp_path / "photos"
+  folder.mkdir()
+  rng = np.random.default_rng(0)
+  sizes = {"a.png": (70, 90), "b.png": (50, 64), "c.jpg": (96, 80)}
+  for name, (height, width) in sizes.items():
+    media.write_image(str(folder / name),
+                      rng.integers(0, 256, (height, width, 3), np.uint8))
+  (folder / "broken.png").write_bytes(b"not an image")
+  out = tmp_path / "out"
+  boxes = [[10, 12, 40, 44], [30, 20, 62, 58]]
+  # Batches of two: [a, b] then [broken, c], the broken file dropped alone.
+  proc = _predict(f"--model={tiny_exports['detector']}", f"--input={folder}",
+                  f"--output_dir={out}", "--batch_size=2", "--pts=false",
+                  "--boxes=" + ";".join(",".join(map(str, b)) for b in boxes))
+  assert proc.returncode == 1
+  errors = [line for line in proc.stderr.splitlines()
+            if line.startswith("landmark1d-predict:")]
+  assert errors == [f"landmark1d-predict: error: {folder / 'broken.png'}: "
+                    f"cannot decode as an image (corrupt or not an image "
+                    f"file)"]
+  # Reference: each face alone through detect_image.
+  model = predictor.ExportedModel(tiny_exports["detector"])
+  for name in sizes:
+    image = media.read_image(str(folder / name))
+    faces = json.loads((out / (name[0] + ".json")).read_text())["frames"]
+    assert len(faces) == 1 and len(faces[0]["faces"]) == 2
+    for face, box in zip(faces[0]["faces"], boxes):
+      want = model.detect_image(image, [box])
+      np.testing.assert_allclose(face["landmarks"], want.landmarks[0],
+                                 atol=1e-4)
+      np.testing.assert_allclose(face["confidence"], want.confidence[0],
+                                 atol=1e-5)
+    assert (out / (name[0] + ".jpg")).exists()
+
+
 def test_bad_boxes_and_a_missing_model_exit_with_a_message(tmp_path,
                                                            tiny_exports):
   image = tmp_path / "a.png"

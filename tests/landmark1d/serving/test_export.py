@@ -24,7 +24,8 @@ KINDS = {"det1d": ("1d", 64, "dark", False),
          "det2d": ("2d", 16, "argmax", False),
          "trk1d": ("1d", 64, "argmax", True),
          "trk2d": ("2d", 16, "argmax", True)}
-DETECTOR_SIGNATURES = {"serving_default", "detect", "detect_image", "metadata"}
+DETECTOR_SIGNATURES = {"serving_default", "detect", "detect_image",
+                       "detect_images", "metadata"}
 TRACKER_SIGNATURES = {"track_step", "track_step_image", "zero_state"}
 
 # Runs in a fresh interpreter: plain TensorFlow, no landmark1d on the path.
@@ -45,6 +46,9 @@ _CLIENT = textwrap.dedent("""
            "serving_default": call("serving_default", images=data["crops"]),
            "detect_image": call("detect_image", image=data["image"],
                                 boxes=data["boxes"]),
+           "detect_images": call("detect_images", images=data["padded"],
+                                 sizes=data["sizes"], boxes=data["boxes"],
+                                 image_index=data["image_index"]),
            "metadata": call("metadata")}
       if "track_step" in names:
         state = call("zero_state", batch_size=np.int32(2))
@@ -136,6 +140,12 @@ def served(request, tmp_path_factory):
             "boxes": np.array([[20, 10, 50, 40], [5, 8, 30, 45]], np.float32),
             "crops": rng.integers(0, 256, (2, F, F, 3), dtype=np.uint8),
             "clip": rng.integers(0, 256, (2, 3, F, F, 3), dtype=np.uint8)}
+  # detect_images: the image and its top-left 40 x 50 corner, zero-padded,
+  # one box each.
+  inputs["padded"] = np.stack([inputs["image"], np.pad(
+      inputs["image"][:40, :50], [(0, 20), (0, 30), (0, 0)])])
+  inputs["sizes"] = np.array([[60, 80], [40, 50]], np.int32)
+  inputs["image_index"] = np.array([0, 1], np.int32)
   np.savez(str(folder / "in.npz"), **inputs)
   out = str(folder / "out.npz")
   # One kind is enough for the graph's shape check through the session loader.
@@ -209,6 +219,14 @@ def test_detect_signatures_match_keras(served):
   crops = export.crop_faces(inputs["image"], windows, F) / 255.0
   want_image = coordinates.crop_to_image(landmarks(crops), windows, F).numpy()
   np.testing.assert_allclose(got["detect_image"]["landmarks"], want_image,
+                             atol=1e-4)
+  # Face 1 of detect_images is cut from the 40 x 50 corner alone: its window
+  # runs past that image's edge, where the padding must not show.
+  corner = export.crop_faces(inputs["image"][:40, :50], windows[1:], F) / 255.0
+  want_corner = coordinates.crop_to_image(landmarks(corner), windows[1:],
+                                          F).numpy()
+  np.testing.assert_allclose(got["detect_images"]["landmarks"],
+                             np.concatenate([want_image[:1], want_corner]),
                              atol=1e-4)
   meta = got["metadata"]
   assert meta["head"] == served["head"].encode()

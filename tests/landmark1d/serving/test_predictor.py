@@ -51,6 +51,68 @@ def test_detect_image_returns_the_signature_output(tiny_exports):
     model.zero_state(1)
 
 
+def _one_face_at_a_time(model, image, boxes):
+  faces = [model.detect_image(image, box[None]) for box in boxes]
+  faces.append(predictor.Faces.none(68))
+  return (np.concatenate([f.landmarks for f in faces]),
+          np.concatenate([f.confidence for f in faces]))
+
+
+@pytest.fixture(scope="module")
+def detector(tiny_exports):
+  return predictor.ExportedModel(tiny_exports["detector"])
+
+
+# Images of three sizes: two faces, none, and one running off the right and
+# bottom edges (the crop's zero extrapolation against the padding).
+BATCH_IMAGES = [_image(0), _image(1, (40, 50, 3)), _image(2, (90, 60, 3))]
+BATCH_BOXES = [BOXES, np.zeros((0, 4), np.float32),
+               np.array([[30, 60, 70, 100]], np.float32)]
+
+
+def test_detect_images_equals_detecting_one_face_at_a_time(detector):
+  model = detector
+  got = model.detect_images(BATCH_IMAGES, BATCH_BOXES)
+  assert len(got) == 3
+  for faces, image, boxes in zip(got, BATCH_IMAGES, BATCH_BOXES):
+    landmarks, confidence = _one_face_at_a_time(model, image, boxes)
+    np.testing.assert_array_equal(faces.boxes, boxes)
+    np.testing.assert_allclose(faces.landmarks, landmarks, atol=1e-4)
+    np.testing.assert_allclose(faces.confidence, confidence, atol=1e-6)
+  # All faces of one image in one call, too.
+  both = model.detect_image(BATCH_IMAGES[0], BOXES)
+  np.testing.assert_allclose(
+      both.landmarks, _one_face_at_a_time(model, BATCH_IMAGES[0], BOXES)[0],
+      atol=1e-4)
+  assert got[0].landmarks.std() > 1.0  # not a constant matching trivially
+
+
+def test_detect_images_falls_back_to_one_call_per_image_on_older_exports(
+    tiny_exports):
+  # pylint: disable=protected-access
+  model = predictor.ExportedModel(tiny_exports["detector"])
+  signatures = dict(model._module.signatures)
+  del signatures["detect_images"]
+  model._module = type("Older", (), {"signatures": signatures})
+  # pylint: enable=protected-access
+  got = model.detect_images(BATCH_IMAGES, BATCH_BOXES)
+  for faces, image, boxes in zip(got, BATCH_IMAGES, BATCH_BOXES):
+    np.testing.assert_allclose(
+        faces.landmarks, _one_face_at_a_time(model, image, boxes)[0],
+        atol=1e-4)
+
+
+@pytest.mark.parametrize("images,boxes,message", [
+    ([_image(0)], [BOXES, BOXES], r"one box array per image \(1 images\)"),
+    ([_image(0), np.zeros((8, 8), np.uint8)], [BOXES, BOXES],
+     r"images\[1\]: expected shape"),
+    ([_image(0)], [[[5, 5, 4, 9]]], r"boxes\[0\]: expected x_max")])
+def test_detect_images_names_the_bad_image_or_boxes(detector, images, boxes,
+                                                     message):
+  with pytest.raises(predictor.InputError, match=message):
+    detector.detect_images(images, boxes)
+
+
 def test_tracking_crops_each_frame_around_the_last_landmarks(tiny_exports):
   model = predictor.ExportedModel(tiny_exports["tracker"])
   tracker = predictor.FaceTracker(model)
