@@ -25,6 +25,10 @@ from landmark1d.runs import overrides
 from landmark1d.train import loop
 
 
+# `data.landmark_set` of a config whose scheme comes from its dataset.
+DATASET_SCHEME = "dataset"
+
+
 @dataclasses.dataclass
 class DataConfig:
   """Where examples come from and how they become model inputs.
@@ -42,7 +46,15 @@ class DataConfig:
       (the paper trains the 300-VW tracker's detector on 300-W as well).
     eval_dataset: tfds name to evaluate on when it is not `dataset` (Talking
       Face is only a test set; models for it train on 300-VW).
-    landmark_set: the dataset's scheme (see `landmark_sets`).
+    landmark_set: the dataset's scheme (see `landmark_sets`), or
+      `DATASET_SCHEME` ("dataset"): the scheme the data defines
+      (landmarks_folder's scheme file), read from the built dataset when a
+      run starts (`runs.datasets.with_scheme`).
+    scheme: a scheme defined by the data, in `LandmarkSet.to_dict` form,
+      or None for a registered one. A run fills it in (with `landmark_set`
+      its name) and its config.json keeps it, so evaluation, export and the
+      SavedModel know N, the flips and the normalising points without the
+      user's folder; validating the config registers it.
     eval_subset: optional name of a `landmark_sets` scheme to score instead,
       for Talking Face's 7 common points ("common7").
     normalization: "interocular", "interpupil" or "face_size" (AFLW-19).
@@ -66,6 +78,7 @@ class DataConfig:
   extra_train_datasets: tuple[str, ...] = ()
   eval_dataset: str | None = None
   landmark_set: str = "ibug68"
+  scheme: dict | None = None
   eval_subset: str | None = None
   normalization: str = "interocular"
   crop_size: int = 256
@@ -89,7 +102,17 @@ class DataConfig:
       _require(source.count(":") == 1,
                f"data.extra_train_datasets entry {source!r} must be "
                "'name:split'")
-    landmark_sets.get(self.landmark_set)
+    if self.scheme is not None:
+      try:
+        scheme = landmark_sets.register(
+            landmark_sets.LandmarkSet.from_dict(self.scheme))
+      except (KeyError, TypeError, ValueError) as e:
+        raise ConfigError(f"data.scheme: {e}") from None
+      _require(self.landmark_set == scheme.name,
+               f"data.landmark_set {self.landmark_set!r} is not the name of "
+               f"data.scheme ({scheme.name!r})")
+    elif self.landmark_set != DATASET_SCHEME:
+      landmark_sets.get(self.landmark_set)
     if self.eval_subset is not None:
       landmark_sets.get(self.eval_subset)
     _require(self.normalization in metrics.NORMALIZATIONS,

@@ -138,6 +138,7 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
   # First: MultiWorkerMirroredStrategy must configure collective ops before
   # anything initialises the TF runtime.
   dist = loop.make_strategy(strategy, cpu_replicas)
+  config = datasets.with_scheme(config)
   common.check_detector_run(config, workdir)
   datasets.check_eval_splits(config.data)
   common.write_config(config, workdir)
