@@ -236,6 +236,11 @@ class TrainConfig:
       step) whose batch statistics replace the batch-norm moving averages
       when training ends ("precise BN"; ours, BUILD_NOTES.md); 0 keeps the
       moving averages (the paper's way). A frozen detector keeps its own.
+    init_from: workdir of another run whose newest checkpoint starts this
+      one (fine-tuning): every weight whose name and shape match is
+      restored (the backbone; the head too when N and L agree), the rest
+      starts new (`runs.common.init_from`). Only a run without checkpoints
+      of its own starts there; a resumed run continues from its own.
   """
 
   batch_size: int = 10
@@ -252,6 +257,7 @@ class TrainConfig:
   max_checkpoints: int = 3
   steps_per_loop: int = 1
   bn_stats_examples: int = 0
+  init_from: str | None = None
 
   def validate(self):
     _require(self.batch_size >= 1, "train.batch_size must be >= 1")
@@ -268,6 +274,8 @@ class TrainConfig:
     _require(self.steps_per_loop >= 1, "train.steps_per_loop must be >= 1")
     _require(self.bn_stats_examples >= 0,
              "train.bn_stats_examples must be >= 0")
+    _require(self.init_from is None or bool(self.init_from.strip()),
+             "train.init_from must name a workdir (or be none)")
 
 
 @dataclasses.dataclass

@@ -150,6 +150,8 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
     keras.mixed_precision.set_global_policy("mixed_float16")
   with dist.scope():
     model = common.build_model(config)
+    if t.init_from and common.latest_step(workdir) is None:
+      common.init_from(model, t.init_from, log)
     optimizer = keras.optimizers.Adam(loop.learning_rate(
         t.lr_schedule, t.learning_rate, t.steps))
     if mixed_precision:
