@@ -11,8 +11,9 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 
-def features(num_points: int | None, video: bool = False, box_size: bool = False,
-             encoding_format: str | None = None) -> tfds.features.FeaturesDict:
+def features(num_points: int | None, video: bool = False,
+             box_size: bool = False, encoding_format: str | None = None
+             ) -> tfds.features.FeaturesDict:
   """The feature dict of a landmark dataset.
 
   Args:

@@ -75,7 +75,8 @@ ARCHIVE_300VW = "300VW_Dataset_2015_12_14"
 # also writes a 98-point scheme (`FOLDER_MIDPOINTS`) and CSV / JSON layouts.
 FOLDER_CLIPS = {"train/clip_a": 4, "train/clip_b": 4, "test/clip_c": 4}
 FOLDER_SIZE = (96, 72)
-FOLDER_5 = {"name": "dummy_face5", "num_points": 5, "from_ibug68": (36, 45, 30, 48, 54),
+FOLDER_5 = {"name": "dummy_face5", "num_points": 5,
+            "from_ibug68": (36, 45, 30, 48, 54),
             "names": ["right_eye_outer", "left_eye_outer", "nose_tip",
                       "mouth_right", "mouth_left"],
             "flip_pairs": [[0, 1], [3, 4]], "normalizing_points": [0, 1],

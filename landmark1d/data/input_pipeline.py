@@ -274,7 +274,8 @@ def _frame_signature(clip: dict, crop_size: int):
   return sig
 
 
-def training_dataset(records, *, landmark_set: landmark_sets.LandmarkSet | str,
+def training_dataset(records, *,
+                     landmark_set: landmark_sets.LandmarkSet | str,
                      crop_size: int, heatmap_length: int, sigma: float,
                      target: str | None, batch_size: int,
                      augment: augment_lib.AugmentParams | None,

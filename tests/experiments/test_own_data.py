@@ -19,6 +19,7 @@ import shlex
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 
 from landmark1d_datasets import make_dummy_data
@@ -59,7 +60,7 @@ def _new_photo(path: pathlib.Path, num_points: int) -> np.ndarray:
   face = make_dummy_data.face_68(rng, make_dummy_data.FOLDER_SIZE)
   image = make_dummy_data.draw_faces(
       make_dummy_data.background(make_dummy_data.FOLDER_SIZE, rng), [face])
-  make_dummy_data._write_image(str(path), image)  # pylint: disable=protected-access
+  assert cv2.imwrite(str(path), image)
   points = make_dummy_data.folder_points(face, num_points)
   return np.concatenate([points.min(0), points.max(0)])
 
