@@ -6,9 +6,11 @@
 Each folder holds a few kilobyte-sized files in the *published* layout and
 with the published file names of its dataset (300-W's subset folders and .pts
 files, AFLW-19's HRNet lists and images/flickr/, 300-VW's video folders with
-vid.avi and annot/, FGNet Talking Face's franck_NNNNN frames), so builders,
-`DatasetBuilderTestCase`s and the dress rehearsal (tests/experiments/
-test_rehearsal.py) read what a user's download holds. The landmarks are
+vid.avi and annot/, FGNet Talking Face's franck_NNNNN frames; for
+landmarks_folder, a user's folder of clips with its scheme.json, which
+`write_landmarks_folder` also writes in the CSV / JSON layouts and with 98
+points), so builders, `DatasetBuilderTestCase`s and the dress rehearsal
+(tests/experiments/test_rehearsal.py) read what a user's download holds. The landmarks are
 plausible faces: the synthetic face model's 68 points for a random identity and
 expression, turned, scaled and placed with jitter, converted to each markup;
 the images are small cartoons of those faces. Everything is a deterministic
