@@ -12,11 +12,11 @@ image and as the start of every video track. On video each face is tracked:
 its next crop is taken around its last landmarks, through the tracker's
 temporal fusion when the export is a tracker; a face whose mean confidence
 drops below --min_confidence is re-detected. --smoothing=ema|one_euro filters
-each video track's landmarks over time (docs/serving.md, "Smoothing"; One Euro cutoffs in
-Hz at the video's frame rate); crops still follow the raw landmarks. Writes,
-per input, `<stem>.json`, an annotated `<stem>.jpg` / `<stem>.mp4` and
-`<stem>_pts/*.pts` (see landmark1d/serving/prediction_files.py). Exits 1 if
-any input failed.
+each video track's landmarks over time (docs/serving.md, "Smoothing"; One
+Euro cutoffs in Hz at the video's frame rate); crops still follow the raw
+landmarks. Writes, per input, `<stem>.json`, an annotated `<stem>.jpg` /
+`<stem>.mp4` and `<stem>_pts/*.pts` (see
+landmark1d/serving/prediction_files.py). Exits 1 if any input failed.
 """
 
 import sys
