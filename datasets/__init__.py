@@ -65,11 +65,21 @@ def split_names(name: str) -> tuple[str, ...]:
   return register(name).SPLITS
 
 
-def landmark_set(name: str) -> str:
-  """The `landmark_sets` scheme of dataset `name`'s ground truth."""
+def landmark_set(name: str) -> str | None:
+  """The `landmark_sets` scheme of dataset `name`'s ground truth, or None
+  when each build reads its own from the data (`scheme_of`)."""
   if is_catalog(name):
     return _catalog.LANDMARK_SET
   return register(name).LANDMARK_SET
+
+
+def scheme_of(name: str, builder) -> dict | None:
+  """The JSON form (`LandmarkSet.to_dict`) of a built dataset's scheme when
+  the data defines it, else None (the scheme is `landmark_set(name)`)."""
+  if is_catalog(name):
+    return None
+  module = register(name)
+  return module.scheme_of(builder) if module.LANDMARK_SET is None else None
 
 
 def needs_manual_download(name: str) -> bool:
@@ -121,6 +131,15 @@ def prepare(name: str, data_dir: str | None = None,
         f"--set=data.manual_dir=...) naming it; datasets/{folder}/"
         f"{folder}_dataset_builder.py's MANUAL_DOWNLOAD_INSTRUCTIONS say "
         "what goes in it")
+  module = None if is_catalog(name) else register(name)
+  if (module is not None and b.is_prepared() and manual_dir
+      and module.LANDMARK_SET is None
+      and module.source_of(b) != os.path.abspath(manual_dir)):
+    # Every folder builds to the same <data_dir>/<name>/<version>.
+    raise ValueError(
+        f"data_dir={data_dir!r} already holds {name} built from "
+        f"{module.source_of(b)}, not manual_dir={manual_dir!r}: give each "
+        "folder its own --data_dir")
   b.download_and_prepare(download_config=tfds.download.DownloadConfig(
       manual_dir=manual_dir))
   return b

@@ -11,12 +11,14 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 
-def features(num_points: int, video: bool = False, box_size: bool = False,
-             encoding_format: str | None = None) -> tfds.features.FeaturesDict:
+def features(num_points: int | None, video: bool = False,
+             box_size: bool = False, encoding_format: str | None = None
+             ) -> tfds.features.FeaturesDict:
   """The feature dict of a landmark dataset.
 
   Args:
-    num_points: N, the markup's point count.
+    num_points: N, the markup's point count, or None where each build's
+      scheme file sets it (landmarks_folder).
     video: adds `video_id` (Text) and `frame_index` (int32). Defaults to False.
     box_size: adds the AFLW-19 face-size normaliser `box_size` (float32).
       Defaults to False.

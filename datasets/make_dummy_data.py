@@ -7,9 +7,11 @@ Each folder holds a few kilobyte-sized files in the *published* layout and
 with the published file names of its dataset (300-W's subset folders and .pts
 files, AFLW-19's HRNet lists and images/flickr/, 300-VW's video folders with
 vid.avi and annot/, FGNet Talking Face's franck_NNNNN frames, WFLW's
-WFLW_images/<event>/ and list_98pt_rect_attr_{train,test}.txt), so builders,
-`DatasetBuilderTestCase`s and the dress rehearsal (tests/experiments/
-test_rehearsal.py) read what a user's download holds. The landmarks are
+WFLW_images/<event>/ and list_98pt_rect_attr_{train,test}.txt; for
+landmarks_folder, a user's folder of clips with its scheme.json, which
+`write_landmarks_folder` also writes in the CSV / JSON layouts and with 98
+points), so builders, `DatasetBuilderTestCase`s and the dress rehearsal
+(tests/experiments/test_rehearsal.py) read what a user's download holds. The landmarks are
 plausible faces: the synthetic face model's 68 points for a random identity and
 expression, turned, scaled and placed with jitter, converted to each markup;
 the images are small cartoons of those faces. Everything is a deterministic
@@ -19,6 +21,8 @@ written here.
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import shutil
 import sys
@@ -28,6 +32,7 @@ import numpy as np
 
 import landmark1d_datasets
 from landmark1d.geometry import coordinates
+from landmark1d.geometry import landmark_sets
 from landmark1d.geometry import pts
 from landmark1d_datasets.synthetic_faces import face_model
 
@@ -82,6 +87,26 @@ WFLW = {
         ("51--Dresses/51_Dresses_wearingdress_51_377.jpg", ["000110"]),
         ("7--Cheering/7_Cheering_Cheering_7_16.jpg", ["000000"])],
 }
+
+# landmarks_folder: a user's folder of clips (each a folder of frames), with
+# a 5-point scheme picked from the iBUG 68 points; `write_landmarks_folder`
+# also writes a 98-point scheme (`FOLDER_MIDPOINTS`) and CSV / JSON layouts.
+FOLDER_CLIPS = {"train/clip_a": 4, "train/clip_b": 4, "test/clip_c": 4}
+FOLDER_SIZE = (96, 72)
+FOLDER_5 = {"name": "dummy_face5", "num_points": 5,
+            "from_ibug68": (36, 45, 30, 48, 54),
+            "names": ["right_eye_outer", "left_eye_outer", "nose_tip",
+                      "mouth_right", "mouth_left"],
+            "flip_pairs": [[0, 1], [3, 4]], "normalizing_points": [0, 1],
+            "groups": {"eyes": [0, 1], "nose": [2], "mouth": [3, 4]}}
+# The 30 points added to the 68 for N = 98: midpoints of neighbours on the
+# jaw, brows, nose bridge and upper lip, chosen so that mirrored pairs of
+# neighbours give mirrored midpoints (a closed flip permutation).
+FOLDER_MIDPOINTS = ([(i, i + 1) for i in range(16)]
+                    + [(17 + k, 18 + k) for k in range(4)]
+                    + [(22 + k, 23 + k) for k in range(4)]
+                    + [(27, 28), (28, 29), (48, 49), (49, 50), (52, 53),
+                       (53, 54)])
 
 TALKING_FACE_FRAMES = 6
 TALKING_FACE_SIZE = (90, 72)  # the real frames' 720 x 576 shrunk 8x
@@ -342,6 +367,70 @@ def write_talking_face(root: str):
                  draw_faces(backdrop, [points]))
     _write_pts(os.path.join(root, "points", f"franck_{k:05d}.pts"),
                to_talking_face68(points))
+
+
+def folder_scheme(num_points: int) -> dict:
+  """The scheme file (JSON values) of a generated folder of 5 or 98 points."""
+  if num_points == 5:
+    # A deep copy: callers edit it (tests break a scheme on purpose).
+    return copy.deepcopy(
+        {k: v for k, v in FOLDER_5.items() if k != "from_ibug68"})
+  if num_points != 98:
+    raise ValueError(f"generated folders have 5 or 98 points, not {num_points}")
+  ibug = landmark_sets.IBUG68
+  flip = ibug.flip_permutation
+  index = {pair: 68 + k for k, pair in enumerate(FOLDER_MIDPOINTS)}
+  pairs = [[i, flip[i]] for i in range(68) if i < flip[i]]
+  for (a, b), k in index.items():
+    mirror = index[tuple(sorted((flip[a], flip[b])))]
+    if k < mirror:
+      pairs.append([k, mirror])
+  return {"name": "dummy_face98", "num_points": 98,
+          "names": list(ibug.names) + [f"mid_{ibug.names[a]}"
+                                       for a, _ in FOLDER_MIDPOINTS],
+          "flip_pairs": pairs, "normalizing_points": list(ibug.interocular),
+          "groups": {k: list(v) for k, v in ibug.regions.items()}}
+
+
+def folder_points(p: np.ndarray, num_points: int) -> np.ndarray:
+  """The 5 or 98 points of `folder_scheme` from an iBUG 68 face `p`."""
+  if num_points == 5:
+    return p[list(FOLDER_5["from_ibug68"])]
+  a, b = (np.array(side) for side in zip(*FOLDER_MIDPOINTS))
+  return np.concatenate([p, (p[a] + p[b]) / 2])
+
+
+def write_landmarks_folder(root: str, num_points: int = 5,
+                           layout: str = "pts"):
+  """A folder of clips in `FOLDER_CLIPS`, annotated as .pts files beside the
+  frames ("pts"), one annotations.csv ("csv") or annotations.json ("json")."""
+  rng = np.random.default_rng(1000 + num_points)
+  rows, entries = [], []
+  for clip, frames in FOLDER_CLIPS.items():
+    backdrop = background(FOLDER_SIZE, rng)
+    for k, face in enumerate(_talking_sequence(rng, FOLDER_SIZE, frames)):
+      image = f"{clip}/frame_{k:03d}.jpg"
+      _write_image(os.path.join(root, image), draw_faces(backdrop, [face]))
+      points = folder_points(face, num_points)
+      if layout == "pts":
+        _write_pts(os.path.join(root, image[:-len(".jpg")] + ".pts"), points)
+      rows.append(",".join([image] + [f"{v:.2f}" for v in points.ravel()]))
+      entries.append({"image": image,
+                      "landmarks": np.round(points, 2).tolist()})
+  if layout == "csv":
+    header = ",".join(["image"] + [f"{a}{i}" for i in range(num_points)
+                                   for a in "xy"])
+    with open(os.path.join(root, "annotations.csv"), "w",
+              encoding="utf-8") as f:
+      f.write("\n".join([header] + rows) + "\n")
+  elif layout == "json":
+    with open(os.path.join(root, "annotations.json"), "w",
+              encoding="utf-8") as f:
+      json.dump(entries, f)
+  elif layout != "pts":
+    raise ValueError(f"layout must be pts, csv or json, got {layout!r}")
+  with open(os.path.join(root, "scheme.json"), "w", encoding="utf-8") as f:
+    json.dump(folder_scheme(num_points), f, indent=1)
 
 
 def _writers() -> dict:

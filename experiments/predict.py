@@ -7,17 +7,18 @@
 
 Faces come from dlib's HOG detector (pip install -e '.[detect]') or
 from --boxes, landmark-style boxes `x_min,y_min,x_max,y_max` (the tight box of
-the 68 points; several separated by ';') used for every image and as the
-start of every video track. On video each face is tracked: its next crop is
-taken around its last landmarks, through the tracker's temporal fusion when
-the export is a tracker; a face whose mean confidence drops below
---min_confidence is re-detected. --smoothing=ema|one_euro filters each video
-track's landmarks over time (docs/serving.md, "Smoothing"; One Euro cutoffs in
-Hz at the video's frame rate); crops still follow the raw landmarks. Writes,
-per input, `<stem>.json`, an annotated `<stem>.jpg` / `<stem>.mp4` and
-`<stem>_pts/*.pts` (see landmark1d/serving/prediction_files.py). With a
-detector export, the faces of --batch_size images (a folder's, or the listed
-ones in a row) go through the model in one call. Exits 1 if any input failed.
+the model's points, e.g. the 68; several separated by ';') used for every
+image and as the start of every video track. On video each face is tracked:
+its next crop is taken around its last landmarks, through the tracker's
+temporal fusion when the export is a tracker; a face whose mean confidence
+drops below --min_confidence is re-detected. --smoothing=ema|one_euro filters
+each video track's landmarks over time (docs/serving.md, "Smoothing"; One
+Euro cutoffs in Hz at the video's frame rate); crops still follow the raw
+landmarks. Writes, per input, `<stem>.json`, an annotated `<stem>.jpg` /
+`<stem>.mp4` and `<stem>_pts/*.pts` (see
+landmark1d/serving/prediction_files.py). With a detector export, the faces of
+--batch_size images (a folder's, or the listed ones in a row) go through the
+model in one call. Exits 1 if any input failed.
 """
 
 import sys

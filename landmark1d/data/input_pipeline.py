@@ -274,7 +274,8 @@ def _frame_signature(clip: dict, crop_size: int):
   return sig
 
 
-def training_dataset(records, *, landmark_set: str,
+def training_dataset(records, *,
+                     landmark_set: landmark_sets.LandmarkSet | str,
                      crop_size: int, heatmap_length: int, sigma: float,
                      target: str | None, batch_size: int,
                      augment: augment_lib.AugmentParams | None,
@@ -294,7 +295,7 @@ def training_dataset(records, *, landmark_set: str,
     records: tfds examples, or a list of such sources; images preferably
       still encoded (`decoders={"image": tfds.decode.SkipDecoding()}`) so
       that shuffling moves bytes, not pixels. Video frames must be in order.
-    landmark_set: scheme name (flip permutation).
+    landmark_set: the scheme or its registered name (flip permutation).
     crop_size, heatmap_length, sigma, target: crop and targets.
     batch_size: the GLOBAL batch size (examples, or clips with clips).
     augment: augmentation ranges or None.
@@ -312,7 +313,7 @@ def training_dataset(records, *, landmark_set: str,
   Returns:
     Batches of `(B_replica, ...)` (clips: `(B_replica, T, ...)`).
   """
-  permutation = landmark_sets.get(landmark_set).flip_permutation
+  permutation = landmark_sets.as_set(landmark_set).flip_permutation
   per_replica = batch_size
   sources = list(records) if isinstance(records, (list, tuple)) else [records]
   weights = [1.0] * len(sources) if weights is None else list(weights)
@@ -356,7 +357,8 @@ def training_dataset(records, *, landmark_set: str,
   return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
-def eval_dataset(records: tf.data.Dataset, *, landmark_set: str,
+def eval_dataset(records: tf.data.Dataset, *,
+                 landmark_set: landmark_sets.LandmarkSet | str,
                  crop_size: int, heatmap_length: int, sigma: float,
                  target: str | None, batch_size: int, context: float,
                  shift: float, max_examples: int = 0,
@@ -374,7 +376,7 @@ def eval_dataset(records: tf.data.Dataset, *, landmark_set: str,
   Returns:
     Batches as in `training_dataset`, without augmentation.
   """
-  permutation = landmark_sets.get(landmark_set).flip_permutation
+  permutation = landmark_sets.as_set(landmark_set).flip_permutation
   if max_examples:
     records = records.take(max_examples)
   if clip_length:

@@ -57,8 +57,7 @@ def normalizing_distance(ground_truth, landmark_set, normalization="interocular"
   Returns:
     `(images,)` positive distances.
   """
-  if isinstance(landmark_set, str):
-    landmark_set = landmark_sets_lib.get(landmark_set)
+  landmark_set = landmark_sets_lib.as_set(landmark_set)
   gt = _as_landmarks(ground_truth, "ground_truth", landmark_set.num_points)
   if normalization == "interocular":
     a, b = landmark_set.interocular
@@ -181,8 +180,7 @@ def summarize(errors, thresholds=DEFAULT_THRESHOLDS) -> Summary:
 
 def region_nrmse(predictions, ground_truth, norm, landmark_set) -> dict:
   """Mean NRMSE (percent) per facial area, as in the paper's Fig. 4."""
-  if isinstance(landmark_set, str):
-    landmark_set = landmark_sets_lib.get(landmark_set)
+  landmark_set = landmark_sets_lib.as_set(landmark_set)
   return {region: float(np.mean(nrmse(predictions, ground_truth, norm,
                                       points=idx)) * 100.0)
           for region, idx in landmark_set.regions.items()}

@@ -2,7 +2,11 @@
 
 Every other module asks this one how many points a scheme has, how they swap
 under a horizontal flip, and which points define the normalising distance. No
-other module hard-codes a landmark count or index.
+other module hard-codes a landmark count or index. Besides the built-in
+schemes, a scheme can come from data (a user's scheme file,
+`landmark1d.geometry.scheme_file`): its JSON form (`LandmarkSet.to_dict`)
+travels in a run's config and an export's assets and is `register`ed where it
+is read, so every lookup by name finds it.
 
 Conventions:
   * Indices are 0-based everywhere (the 1-based numbers of the original
@@ -60,10 +64,35 @@ class LandmarkSet:
       used.extend(indices)
     if any(not 0 <= i < n for i in used):
       raise ValueError(f"{self.name}: an index is outside 0..{n - 1}")
+    if len(self.interocular) != 2 or self.interocular[0] == self.interocular[1]:
+      raise ValueError(f"{self.name}: the normalising points must be two "
+                       f"different indices, got {self.interocular}")
 
   @property
   def num_points(self) -> int:
     return len(self.names)
+
+  def to_dict(self) -> dict:
+    """The scheme as JSON values (a run's config, an export's assets)."""
+    return {"name": self.name, "names": list(self.names),
+            "flip_permutation": list(self.flip_permutation),
+            "interocular": list(self.interocular),
+            "pupils": None if self.pupils is None else [
+                list(group) for group in self.pupils],
+            "regions": {k: list(v) for k, v in self.regions.items()}}
+
+  @classmethod
+  def from_dict(cls, values: dict) -> "LandmarkSet":
+    """The scheme of `to_dict`'s JSON values (checked by `__post_init__`)."""
+    pupils = values.get("pupils")
+    return cls(
+        name=str(values["name"]), names=tuple(values["names"]),
+        flip_permutation=tuple(int(i) for i in values["flip_permutation"]),
+        interocular=tuple(int(i) for i in values["interocular"]),
+        pupils=None if pupils is None else tuple(
+            tuple(int(i) for i in group) for group in pupils),
+        regions={k: tuple(int(i) for i in v)
+                 for k, v in values.get("regions", {}).items()})
 
   def index(self, point_name: str) -> int:
     """Index of a named point; raises ValueError naming the scheme if unknown."""
@@ -74,8 +103,9 @@ class LandmarkSet:
           f"{self.name} has no point named {point_name!r}") from None
 
 
-def _pairs_to_permutation(n: int,
-                          pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
+def pairs_to_permutation(n: int,
+                         pairs: Sequence[tuple[int, int]]) -> tuple[int, ...]:
+  """The flip permutation of `n` points that swaps each pair `(a, b)`."""
   perm = list(range(n))
   for a, b in pairs:
     perm[a], perm[b] = b, a
@@ -119,7 +149,7 @@ def _ibug68() -> LandmarkSet:
   return LandmarkSet(
       name="ibug68",
       names=tuple(jaw + brows + nose + eyes + mouth),
-      flip_permutation=_pairs_to_permutation(68, pairs),
+      flip_permutation=pairs_to_permutation(68, pairs),
       interocular=(36, 45),
       pupils=(tuple(range(36, 42)), tuple(range(42, 48))),
       regions={
@@ -146,7 +176,7 @@ def _aflw19() -> LandmarkSet:
   return LandmarkSet(
       name="aflw19",
       names=names,
-      flip_permutation=_pairs_to_permutation(19, pairs),
+      flip_permutation=pairs_to_permutation(19, pairs),
       interocular=(6, 11),
       pupils=((7,), (10,)),
       regions={
@@ -254,11 +284,27 @@ def get(name: str) -> LandmarkSet:
 
 
 def register(landmark_set: LandmarkSet) -> LandmarkSet:
-  """Adds a scheme (e.g. a dataset's native markup) to the registry."""
-  if landmark_set.name in _REGISTRY:
-    raise ValueError(f"Landmark set {landmark_set.name!r} already registered")
+  """Adds a scheme (a dataset's native markup, or one defined by a user's
+  scheme file) to the registry; registering an equal scheme again is a no-op,
+  so a run's config can carry its scheme and register it on every load.
+
+  Raises:
+    ValueError: another scheme is registered under the same name.
+  """
+  known = _REGISTRY.get(landmark_set.name)
+  if known is not None and known != landmark_set:
+    raise ValueError(f"Landmark set {landmark_set.name!r} is already "
+                     "registered with other points; give the new scheme "
+                     "another name")
   _REGISTRY[landmark_set.name] = landmark_set
   return landmark_set
+
+
+def as_set(landmark_set: LandmarkSet | str) -> LandmarkSet:
+  """A `LandmarkSet`, given one or its registered name."""
+  if isinstance(landmark_set, LandmarkSet):
+    return landmark_set
+  return get(landmark_set)
 
 
 def names() -> list[str]:
@@ -303,7 +349,7 @@ def _talking_face68() -> LandmarkSet:
   return LandmarkSet(
       name="talking_face68",
       names=tuple(names),
-      flip_permutation=_pairs_to_permutation(68, pairs),
+      flip_permutation=pairs_to_permutation(68, pairs),
       interocular=(27, 32),
       pupils=((31,), (36,)),
       regions={

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from typing import Callable
 
 import keras
 import tensorflow as tf
@@ -58,6 +59,47 @@ def build_model(config: schema.ExperimentConfig,
   return models.build_tracker(
       detector, fusion_lambda=config.tracker.fusion_lambda,
       freeze_detector=config.tracker.freeze_detector)
+
+
+def init_from(model: keras.Model, workdir: str,
+              log: Callable[[str], None] = print) -> dict:
+  """Starts `model` from the newest checkpoint of the run in `workdir`.
+
+  Each of `model`'s weights takes the value of the other run's weight of
+  the same name (Keras variable path) and shape: the backbone always, the
+  head when N and L agree. The rest keeps its fresh initialisation. One log
+  line says what was restored and what is new.
+
+  Args:
+    model: the new run's built detector or tracker.
+    workdir: the finished (or interrupted) run to start from.
+    log: sink for the summary line.
+
+  Returns:
+    `{"step": the source's step, "restored": [paths], "new": [paths]}`.
+
+  Raises:
+    FileNotFoundError: `workdir` holds no run or no checkpoint.
+  """
+  source_config = load_config(workdir)
+  source = build_model(source_config, load_detector=False)
+  step = loop.restore_model(source, workdir)
+  values = {v.path: v for v in source.weights}
+  restored, new = [], []
+  for variable in model.weights:
+    match = values.get(variable.path)
+    if match is not None and tuple(match.shape) == tuple(variable.shape):
+      variable.assign(match)
+      restored.append(variable.path)
+    else:
+      new.append(variable.path)
+  shown = ", ".join(new[:6]) + (f", ... ({len(new) - 6} more)"
+                                if len(new) > 6 else "")
+  log(f"init_from {workdir} (step {step}, {source_config.name}, "
+      f"{source_config.data.landmark_set}): restored {len(restored)} of "
+      f"{len(model.weights)} weights by name and shape; new: "
+      f"{shown or 'none'}")
+  return {"step": step, "restored": restored, "new": new}
 
 
 def latest_step(workdir: str) -> int | None:

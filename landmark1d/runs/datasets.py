@@ -9,11 +9,14 @@ here reads encoded examples in the builders' order; crops and batches are
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import tensorflow as tf
 
 import landmark1d_datasets
 from landmark1d.data import input_pipeline
+from landmark1d.geometry import landmark_sets
 from landmark1d.runs import schema
 
 
@@ -172,9 +175,45 @@ def check_eval_splits(data: schema.DataConfig):
                          "...") from e
 
 
-def markup(name: str) -> str:
-  """The `landmark_sets` scheme of dataset `name`'s ground truth."""
-  return landmark1d_datasets.landmark_set(name)
+def markup(name: str, data: schema.DataConfig) -> str:
+  """The `landmark_sets` scheme of dataset `name`'s ground truth; a scheme
+  the data defines is read from the built dataset and registered."""
+  fixed = landmark1d_datasets.landmark_set(name)
+  if fixed is not None:
+    return fixed
+  builder = prepare(name, data.data_dir, data.manual_dir)
+  try:
+    return landmark_sets.register(landmark_sets.LandmarkSet.from_dict(
+        landmark1d_datasets.scheme_of(name, builder))).name
+  except ValueError as e:
+    raise DatasetError(f"dataset {name!r}: {e}") from e
+
+
+def with_scheme(
+    config: schema.ExperimentConfig) -> schema.ExperimentConfig:
+  """The config with its dataset's own scheme filled in, when
+  `data.landmark_set` is `schema.DATASET_SCHEME`; else the config itself.
+
+  Builds the dataset first when needed. The result carries the scheme in
+  `data.scheme`, so a run's config.json knows N without the data.
+
+  Raises:
+    DatasetError: the dataset has a fixed markup (name it instead).
+  """
+  data = config.data
+  if data.landmark_set != schema.DATASET_SCHEME:
+    return config
+  if landmark1d_datasets.landmark_set(data.dataset) is not None:
+    raise DatasetError(
+        f"data.landmark_set={schema.DATASET_SCHEME!r} takes the scheme from "
+        f"the data, but dataset {data.dataset!r} is always marked up in "
+        f"{landmark1d_datasets.landmark_set(data.dataset)!r}; set "
+        "data.landmark_set to that")
+  name = markup(data.dataset, data)
+  resolved = copy.deepcopy(config)
+  resolved.data.scheme = landmark_sets.get(name).to_dict()
+  resolved.data.landmark_set = name
+  return resolved.validate()
 
 
 def is_video(builder) -> bool:

@@ -39,7 +39,7 @@ def eval_records(config: schema.ExperimentConfig, split: str,
   name = dataset or data.eval_dataset or data.dataset
   examples = datasets.records(name, split, data_dir=data.data_dir,
                               manual_dir=data.manual_dir)
-  markup = datasets.markup(name)
+  markup = datasets.markup(name, data)
   if markup != data.landmark_set:
     if data.eval_subset is None:
       raise ValueError(f"{config.name}: dataset {name!r} is marked up in "
@@ -115,7 +115,7 @@ def collect(config, split, predictors: dict, max_examples=0,
 def eval_landmark_set(config: schema.ExperimentConfig) -> str:
   """The scheme of the eval dataset's ground truth (Talking Face: its own)."""
   data = config.data
-  return datasets.markup(data.eval_dataset or data.dataset)
+  return datasets.markup(data.eval_dataset or data.dataset, data)
 
 
 def score(config: schema.ExperimentConfig, predictions: scoring.Predictions,
@@ -201,7 +201,7 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
   Returns:
     `{split: {"model": SplitScores, "baseline": SplitScores}}`.
   """
-  config.validate()
+  config = datasets.with_scheme(config.validate())
   datasets.check_unseen_eval_images(config.data)
   decoder = decoder or config.eval.decoder
   folder = ("eval" if decoder == config.eval.decoder

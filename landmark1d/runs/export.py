@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from landmark1d import models
 from landmark1d.runs import common
+from landmark1d.runs import datasets
 from landmark1d.runs import schema
 from landmark1d.serving import export as saved_model
 
@@ -11,6 +12,7 @@ from landmark1d.serving import export as saved_model
 def run(config: schema.ExperimentConfig, workdir: str, path: str, *,
         decoder: str | None = None, model=None) -> str:
   """Writes the workdir's model as a SavedModel with serving signatures."""
+  config = datasets.with_scheme(config)
   model = model or common.restore(config, workdir)
   kwargs = {}
   detector = model

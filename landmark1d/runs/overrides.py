@@ -28,6 +28,7 @@ strings (bool("false") is True), so the coercion below would stay anyway.
 from __future__ import annotations
 
 import dataclasses
+import json
 import types
 import typing
 from typing import Any, Iterator
@@ -91,6 +92,16 @@ def coerce(value: Any, hint, path: str):
     if isinstance(value, hint):
       return value
     return from_dict(hint, value, path + ".")
+  if hint is dict:  # a JSON object (a data-defined landmark scheme)
+    if isinstance(value, str):
+      try:
+        value = json.loads(value)
+      except json.JSONDecodeError:
+        raise ConfigError(f"{path}: cannot read {value!r} as a JSON "
+                          "object") from None
+    if not isinstance(value, dict):
+      raise ConfigError(f"{path}: expected a JSON object, got {value!r}")
+    return value
   if typing.get_origin(hint) is tuple:
     item = typing.get_args(hint)[0]
     if isinstance(value, str):

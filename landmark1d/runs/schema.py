@@ -26,6 +26,10 @@ from landmark1d.runs import overrides
 from landmark1d.train import loop
 
 
+# `data.landmark_set` of a config whose scheme comes from its dataset.
+DATASET_SCHEME = "dataset"
+
+
 @dataclasses.dataclass
 class DataConfig:
   """Where examples come from and how they become model inputs.
@@ -43,7 +47,15 @@ class DataConfig:
       (the paper trains the 300-VW tracker's detector on 300-W as well).
     eval_dataset: tfds name to evaluate on when it is not `dataset` (Talking
       Face is only a test set; models for it train on 300-VW).
-    landmark_set: the dataset's scheme (see `landmark_sets`).
+    landmark_set: the dataset's scheme (see `landmark_sets`), or
+      `DATASET_SCHEME` ("dataset"): the scheme the data defines
+      (landmarks_folder's scheme file), read from the built dataset when a
+      run starts (`runs.datasets.with_scheme`).
+    scheme: a scheme defined by the data, in `LandmarkSet.to_dict` form,
+      or None for a registered one. A run fills it in (with `landmark_set`
+      its name) and its config.json keeps it, so evaluation, export and the
+      SavedModel know N, the flips and the normalising points without the
+      user's folder; validating the config registers it.
     eval_subset: optional name of a `landmark_sets` scheme to score instead,
       for Talking Face's 7 common points ("common7").
     normalization: "interocular", "interpupil" or "face_size" (AFLW-19).
@@ -67,6 +79,7 @@ class DataConfig:
   extra_train_datasets: tuple[str, ...] = ()
   eval_dataset: str | None = None
   landmark_set: str = "ibug68"
+  scheme: dict | None = None
   eval_subset: str | None = None
   normalization: str = "interocular"
   crop_size: int = 256
@@ -90,7 +103,17 @@ class DataConfig:
       _require(source.count(":") == 1,
                f"data.extra_train_datasets entry {source!r} must be "
                "'name:split'")
-    landmark_sets.get(self.landmark_set)
+    if self.scheme is not None:
+      try:
+        scheme = landmark_sets.register(
+            landmark_sets.LandmarkSet.from_dict(self.scheme))
+      except (KeyError, TypeError, ValueError) as e:
+        raise ConfigError(f"data.scheme: {e}") from None
+      _require(self.landmark_set == scheme.name,
+               f"data.landmark_set {self.landmark_set!r} is not the name of "
+               f"data.scheme ({scheme.name!r})")
+    elif self.landmark_set != DATASET_SCHEME:
+      landmark_sets.get(self.landmark_set)
     if self.eval_subset is not None:
       landmark_sets.get(self.eval_subset)
     _require(self.normalization in metrics.NORMALIZATIONS,
@@ -223,6 +246,11 @@ class TrainConfig:
       step) whose batch statistics replace the batch-norm moving averages
       when training ends ("precise BN"; ours, BUILD_NOTES.md); 0 keeps the
       moving averages (the paper's way). A frozen detector keeps its own.
+    init_from: workdir of another run whose newest checkpoint starts this
+      one (fine-tuning): every weight whose name and shape match is
+      restored (the backbone; the head too when N and L agree), the rest
+      starts new (`runs.common.init_from`). Only a run without checkpoints
+      of its own starts there; a resumed run continues from its own.
   """
 
   batch_size: int = 10
@@ -239,6 +267,7 @@ class TrainConfig:
   max_checkpoints: int = 3
   steps_per_loop: int = 1
   bn_stats_examples: int = 0
+  init_from: str | None = None
 
   def validate(self):
     _require(self.batch_size >= 1, "train.batch_size must be >= 1")
@@ -255,6 +284,8 @@ class TrainConfig:
     _require(self.steps_per_loop >= 1, "train.steps_per_loop must be >= 1")
     _require(self.bn_stats_examples >= 0,
              "train.bn_stats_examples must be >= 0")
+    _require(self.init_from is None or bool(self.init_from.strip()),
+             "train.init_from must name a workdir (or be none)")
 
 
 @dataclasses.dataclass

@@ -138,6 +138,7 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
   # First: MultiWorkerMirroredStrategy must configure collective ops before
   # anything initialises the TF runtime.
   dist = loop.make_strategy(strategy, cpu_replicas)
+  config = datasets.with_scheme(config)
   common.check_detector_run(config, workdir)
   datasets.check_eval_splits(config.data)
   common.write_config(config, workdir)
@@ -149,6 +150,8 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
     keras.mixed_precision.set_global_policy("mixed_float16")
   with dist.scope():
     model = common.build_model(config)
+    if t.init_from and common.latest_step(workdir) is None:
+      common.init_from(model, t.init_from, log)
     optimizer = keras.optimizers.Adam(loop.learning_rate(
         t.lr_schedule, t.learning_rate, t.steps))
     if mixed_precision:

@@ -76,7 +76,7 @@ class LandmarkModule:
     model: a detector (`image -> {"hx", "hy"}` with a stack axis, or
       `{"heatmap"}`), from `landmark1d.models`.
     head: "1d" or "2d".
-    landmark_set: scheme name the model predicts.
+    landmark_set: the scheme the model predicts, or its registered name.
     crop_size: F.
     heatmap_length: L.
     sigma: target sigma in crop pixels (used by the "dark" / "integral"
@@ -88,7 +88,8 @@ class LandmarkModule:
       `models.build_tracker_step` (`model` is then its detector).
   """
 
-  def __init__(self, model: keras.Model, *, head: str, landmark_set: str,
+  def __init__(self, model: keras.Model, *, head: str,
+               landmark_set: landmark_sets.LandmarkSet | str,
                crop_size: int, heatmap_length: int, sigma: float,
                decoder: str, context: float, shift: float,
                step_model: keras.Model | None = None):
@@ -99,7 +100,7 @@ class LandmarkModule:
       raise ValueError(f"decoder must be one of {decoders}, got {decoder!r}")
     self.model = model
     self.head = head
-    self.landmark_set = landmark_sets.get(landmark_set)
+    self.landmark_set = landmark_sets.as_set(landmark_set)
     self.crop_size = int(crop_size)
     self.heatmap_length = int(heatmap_length)
     self.sigma = float(sigma)
@@ -286,6 +287,7 @@ def export(module: LandmarkModule, path: str,
   archive.write_out(path, verbose=False)
   extra = {"landmark_names": list(module.landmark_set.names),
            "flip_permutation": list(module.landmark_set.flip_permutation),
+           "scheme": module.landmark_set.to_dict(),
            "pixel_convention": "(x, y), 0-based, pixel centres at integers",
            "config": config or {}}
   os.makedirs(os.path.join(path, "assets.extra"), exist_ok=True)

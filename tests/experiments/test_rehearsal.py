@@ -64,6 +64,7 @@ import landmark1d_datasets
 from experiments import configs as registry
 from landmark1d.geometry import landmark_sets
 from landmark1d.runs import common
+from landmark1d.runs import datasets
 from landmark1d.runs import evaluate
 from landmark1d.runs import export
 from landmark1d.runs import schema
@@ -112,13 +113,14 @@ def _smoke(name: str):
 
 
 def rehearsal_config(name: str, data_dir: str):
-  """The smoke variant of `name` on the rehearsal's data."""
+  """The smoke variant of `name` on the rehearsal's data (a scheme the data
+  defines filled in, as a run does)."""
   config = _smoke(name)
   d = config.data
   d.data_dir = data_dir
   if d.dataset in make_dummy_data.WRITERS:
     d.manual_dir = make_dummy_data.dummy_dir(d.dataset)
-  return config.validate()
+  return datasets.with_scheme(config.validate())
 
 
 def _without(config, paths) -> str:

@@ -1,5 +1,8 @@
 """Landmark schemes: flip permutations, normalising points, names."""
 
+import dataclasses
+import json
+
 import pytest
 
 from landmark1d.geometry import landmark_sets
@@ -114,3 +117,29 @@ def test_invalid_scheme_is_rejected():
     landmark_sets.LandmarkSet(name="bad", names=("a", "b", "c"),
                               flip_permutation=(1, 2, 0), interocular=(0, 1),
                               pupils=None, regions={})
+
+
+@pytest.mark.parametrize("scheme", ALL + [landmark_sets.TALKING_FACE68],
+                         ids=lambda s: s.name)
+def test_json_form_round_trips_every_field(scheme):
+  values = json.loads(json.dumps(scheme.to_dict()))
+  assert landmark_sets.LandmarkSet.from_dict(values) == scheme
+
+
+def test_registering_a_scheme_again_is_a_no_op_another_under_its_name_fails():
+  scheme = landmark_sets.LandmarkSet(
+      name="test_two_points", names=("a", "b"), flip_permutation=(1, 0),
+      interocular=(0, 1), pupils=None, regions={"all": (0, 1)})
+  assert landmark_sets.register(scheme) is scheme
+  assert landmark_sets.register(landmark_sets.LandmarkSet.from_dict(
+      scheme.to_dict())) == scheme
+  assert landmark_sets.as_set("test_two_points") == scheme
+  other = dataclasses.replace(scheme, flip_permutation=(0, 1))
+  with pytest.raises(ValueError, match="'test_two_points' is already "
+                     "registered with other points"):
+    landmark_sets.register(other)
+
+
+def test_pairs_to_permutation_swaps_each_pair():
+  assert landmark_sets.pairs_to_permutation(5, [(0, 1), (3, 4)]) == (
+      1, 0, 2, 4, 3)

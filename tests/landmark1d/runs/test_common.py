@@ -1,12 +1,21 @@
-"""A run's config file and the tracker's detector-run check."""
+"""A run's config file, the tracker's detector-run check, init_from."""
 
+import copy
+import json
+import os
+
+import keras
+import numpy as np
 import pytest
 import tensorflow as tf
 
 from experiments import configs as registry
+from landmark1d.geometry import scheme_file
 from landmark1d.runs import common
 from landmark1d.runs import schema
 from landmark1d.runs import train
+from landmark1d.train import loop
+from landmark1d_datasets import make_dummy_data
 
 
 def test_workdir_config_round_trips(tmp_path):
@@ -81,3 +90,45 @@ def test_tracker_accepts_a_finished_run_or_from_scratch(tmp_path):
         _tracker(detector_workdir=str(tmp_path / "none")), "trk")
   with pytest.raises(ValueError, match="contradict"):
     _tracker(detector_workdir=run, from_scratch="true")
+
+
+def test_init_from_restores_the_backbone_into_a_head_of_another_n(tmp_path):
+  # The source: a 68-point run with a checkpoint at step 7, as loop.train
+  # writes it.
+  source_config = registry.get("synthetic_det1d_smoke")
+  source_dir = str(tmp_path / "source")
+  common.write_config(source_config, source_dir)
+  keras.utils.set_random_seed(1)
+  source = common.build_model(source_config)
+  tf.train.CheckpointManager(
+      tf.train.Checkpoint(model=loop.checkpoint_variables(source),
+                          step=tf.Variable(7, dtype=tf.int64)),
+      os.path.join(source_dir, "checkpoints"), 1).save(checkpoint_number=7)
+  # The new run: the same model on a 5-point scheme from a scheme file.
+  scheme = scheme_file.parse(json.dumps(make_dummy_data.folder_scheme(5)))
+  config = copy.deepcopy(source_config)
+  config.data.scheme = scheme.to_dict()
+  config.data.landmark_set = scheme.name
+  keras.utils.set_random_seed(2)
+  model = common.build_model(config.validate())
+  fresh = {v.path: v.numpy() for v in model.weights}
+  trained = {v.path: v.numpy() for v in source.weights}
+  lines = []
+  result = common.init_from(model, source_dir, lines.append)
+  # Independent reference: a weight is the source's exactly when a weight of
+  # its name and shape exists there; the rest (the N-sized head layers)
+  # keep their fresh values.
+  same = {p for p in fresh
+          if p in trained and trained[p].shape == fresh[p].shape}
+  assert set(result["restored"]) == same
+  assert set(result["new"]) == set(fresh) - same
+  assert "stem/conv/kernel" in same and result["new"]
+  assert all(p.startswith("head") for p in result["new"])
+  for v in model.weights:
+    want = trained[v.path] if v.path in same else fresh[v.path]
+    np.testing.assert_array_equal(v.numpy(), want, err_msg=v.path)
+  assert result["step"] == 7
+  assert len(lines) == 1 and lines[0].startswith(
+      f"init_from {source_dir} (step 7, synthetic_det1d_smoke, ibug68): "
+      f"restored {len(same)} of {len(fresh)} weights by name and shape; "
+      f"new: {result['new'][0]}")

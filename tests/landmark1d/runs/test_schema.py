@@ -2,11 +2,13 @@
 
 import json
 import os
+import re
 
 import pytest
 
 from experiments import configs as registry
 from landmark1d.data import augment
+from landmark1d.geometry import landmark_sets
 from landmark1d.runs import common
 from landmark1d.runs import schema
 
@@ -157,3 +159,35 @@ def test_training_settings_compare_path_by_path():
                                                  ["data.augment=none"]))
   assert schema.differences(a, off) == [("data.augment", a["data"]["augment"],
                                          None)]
+
+
+_FOLDER_SCHEME = {"name": "test_folder3", "names": ["a", "b", "c"],
+                  "flip_permutation": [1, 0, 2], "interocular": [0, 1],
+                  "pupils": None, "regions": {"ab": [0, 1]}}
+
+
+def test_a_scheme_from_data_travels_in_the_config_and_registers_on_load():
+  config = schema.override(registry.get("custom_det1d_smoke"), [
+      "data.scheme=" + json.dumps(_FOLDER_SCHEME),
+      "data.landmark_set=test_folder3"])
+  loaded = schema.ExperimentConfig.from_dict(
+      json.loads(config.to_json())).validate()
+  assert loaded == config
+  assert landmark_sets.get("test_folder3").flip_permutation == (1, 0, 2)
+  # The model's heatmaps: (batch, stacks, N = 3, L).
+  assert [tuple(o.shape) for o in common.build_detector(loaded).outputs] == [
+      (None, 1, 3, 64)] * 2
+
+
+@pytest.mark.parametrize("assignments,message", [
+    (["data.scheme=" + json.dumps(_FOLDER_SCHEME)],
+     "data.landmark_set 'dataset' is not the name of data.scheme "
+     "('test_folder3')"),
+    (["data.scheme=" + json.dumps(dict(_FOLDER_SCHEME, interocular=[0, 5])),
+      "data.landmark_set=test_folder3"],
+     "data.scheme: test_folder3: an index is outside 0..2"),
+    (["data.scheme=[1, 2]"], "data.scheme: expected a JSON object, got"),
+])
+def test_a_bad_data_scheme_is_a_config_error_naming_it(assignments, message):
+  with pytest.raises(schema.ConfigError, match=re.escape(message)):
+    schema.override(registry.get("custom_det1d_smoke"), assignments)
