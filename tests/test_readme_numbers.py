@@ -165,6 +165,9 @@ EXPECTED = {
         lambda v, d: (f"{v[0]:.0f} faces/s; {v[1]:.2f} % NRMSE on one "
                       "main-job run (seed 0), as its SavedModel's "
                       f"{v[2]:.2f} %"),
+    "`confidence` in [0, 1], main-job export (seed 0): 200 synthetic test "
+    "faces vs the same crops without the face":
+        lambda v, d: f"ROC AUC {v[0]:.3f}; median {v[1]:.2f} vs {v[2]:.2f}",
     "argmax quantization error vs L/F (Section 3.1)": _quantization,
     "main job (`synthetic_det1d`, 800 steps), test NRMSE over seeds 0 / 1 / 2":
         _seeds,
