@@ -14,7 +14,7 @@ from experiments import configs as registry
 from experiments import tables
 
 _TABLE = flags.DEFINE_enum("table", "all", [*tables.TABLES, "all"],
-                           "Which table (1-4, figure3, figure4, all).")
+                           "Which table (1-4, figure3, figure4, figure5, all).")
 _RUNS = flags.DEFINE_string("runs", "runs", "Folder holding one workdir per "
                             "config name.")
 

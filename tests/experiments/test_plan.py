@@ -180,6 +180,32 @@ def test_collect_figure4_reads_each_area_from_the_split_scores(tmp_path):
   assert "mouth, 300VW S2: split 's2' not evaluated" in problems
 
 
+def test_collect_figure5_reads_the_truths_variance_per_area_and_axis(
+    tmp_path):
+  runs = str(tmp_path)
+  _summary(runs, "table4_300vw", s1=3.5, s2=3.0)
+  variance = {"truth": {"contour": {"x": 12.5, "y": 7.25}, "eyes": None},
+              "model": {"contour": {"x": 9.0, "y": 5.0}, "eyes": None}}
+  folder = os.path.join(runs, "table4_300vw", "eval")
+  with open(os.path.join(folder, "s1.json"), "w") as f:
+    json.dump({"model": {"regions": {}, "coordinate_variance": variance}}, f)
+  with open(os.path.join(folder, "s2.json"), "w") as f:
+    json.dump({"model": {"regions": {}}}, f)  # scored before Fig. 5
+  table = tables.get("figure5")[0]
+  text, problems = tables.collect(table, runs, {"table4_300vw": "argmax"})
+  rows = {l.split("|")[1].strip(): [c.strip() for c in l.strip("|").split("|")]
+          for l in text.splitlines() if l.startswith("| ") and "---" not in l}
+  assert rows[""][1:3] == ["300VW S1 x", "300VW S1 y"]
+  assert rows["contour"][1:3] == ["12.50 (–)", "7.25 (–)"]
+  assert rows["contour"][5:] == ["– (–)", "– (–)"]  # s3 not evaluated
+  s1 = os.path.join(folder, "s1.json")
+  assert f"eyes, 300VW S1 x: {s1} has no coordinate variance of area 'eyes'" \
+      in problems
+  s2 = os.path.join(folder, "s2.json")
+  assert any(p.startswith(f"contour, 300VW S2 x: {s2} has no "
+                          "coordinate_variance") for p in problems)
+
+
 def test_every_table_cell_names_a_config_that_scores_its_split():
   for table in tables.get("all"):
     for _, cells in table.rows:
