@@ -217,7 +217,7 @@ def _target_agreement(inner, energy, target_energy, scale):
   2 <h, g> / (|h|^2 + |g|^2) = 1 - |h - g|^2 / (|h|^2 + |g|^2): one minus the
   L2 loss of eq. 11 relative to the two energies, in [0, 1] because
   0 <= 2 <h, g> <= 2 |h| |g| <= |h|^2 + |g|^2, and 1 only for h = g. With
-  h = scale * h' (h' peaking at 1) it is 2 <h', g> / (scale |h'|^2 +
+  h = scale * h' (h' peaking at most at 1) it is 2 <h', g> / (scale |h'|^2 +
   |g|^2 / scale), which no large heatmap value overflows into NaN.
 
   Args:
@@ -233,11 +233,16 @@ def _target_agreement(inner, energy, target_energy, scale):
 
 
 def _unit_peak(h, axes):
-  """ReLU(h) over its peak (floored at _EPS) and that peak, for
-  `_target_agreement`."""
+  """`(h', c)` with ReLU(h) = c h', c = max(peak, 1), for `_target_agreement`.
+
+  Any c > 0 keeps the similarity exact. c >= 1 shrinks large heatmaps before
+  they are squared and never divides by a small number: float16 TFLite
+  conversions round tiny constants to 0 and int8 ones refuse a divisor that
+  quantizes to 0.
+  """
   p = tf.nn.relu(h)
-  peak = tf.maximum(tf.reduce_max(p, axes, keepdims=True), _EPS)
-  return p / peak, tf.squeeze(peak, axes)
+  scale = tf.maximum(tf.reduce_max(p, axes, keepdims=True), 1.0)
+  return p / scale, tf.squeeze(scale, axes)
 
 
 def _confidence_1d(hx, hy, u, s):
