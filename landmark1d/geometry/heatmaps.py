@@ -295,8 +295,9 @@ def decode_1d(hx, hy, crop_size: int, method: str = "argmax",
     `(landmarks, confidence)`: `(..., N, 2)` crop coordinates and `(..., N)`
     confidences in [0, 1]: the Dice similarity of the separable heatmap
     hx(x) hy(y) (after ReLU) and the unit-peak target of eq. 2 centred at
-    the decoded landmark (1 for a heatmap pair equal to its eq. 12 targets,
-    0 for an all-zero pair); None without `sigma`, the target's width.
+    the decoded landmark (1 for a pair equal to the eq. 12 targets of that
+    point, 0 for an all-zero pair); None without `sigma`, the target's
+    width.
   """
   if method not in DECODERS_1D:
     raise ValueError(
