@@ -15,7 +15,7 @@ from experiments import table_results
 from experiments import tables
 
 _TABLE = flags.DEFINE_enum("table", "all", [*tables.TABLES, "all"],
-                           "Which table (1-4, figure3, figure4, wflw, all).")
+                           "Which table (1-4, figure3, figure4, figure5, wflw, all).")
 _RUNS = flags.DEFINE_string("runs", "runs", "Folder holding one workdir per "
                             "config name.")
 

@@ -45,8 +45,8 @@ _BOXES = flags.DEFINE_string("boxes", None, "Face boxes 'x0,y0,x1,y1;...' in "
 _DETECTOR = flags.DEFINE_enum("detector", "auto", ["auto", "dlib", "none"],
                               "Face detector; auto: dlib unless --boxes.")
 _MIN_CONFIDENCE = flags.DEFINE_float(
-    "min_confidence", 0.25, "Re-detect a tracked face below this mean "
-    "confidence (needs a detector).")
+    "min_confidence", predictor.DEFAULT_MIN_CONFIDENCE, "Re-detect a tracked face below this mean "
+    "confidence, in [0, 1] (needs a detector).")
 _MAX_FRAMES = flags.DEFINE_integer("max_frames", 0, "Stop each video after "
                                    "this many frames (0: all).")
 _ANNOTATE = flags.DEFINE_bool("annotate", True, "Write annotated images / "
@@ -175,7 +175,9 @@ def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
   errors = 0
-  _smoothing(25.0)  # bad filter values fail before any input is read
+  # Bad filter and threshold values fail before any input is read.
+  _smoothing(25.0)
+  predictor.check_min_confidence(_MIN_CONFIDENCE.value, "--min_confidence")
   # The model and inputs first: a wrong path is named before dlib is asked for.
   model = predictor.ExportedModel(_MODEL.value)
   sources = media.sources(_INPUT.value)

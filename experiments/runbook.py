@@ -37,6 +37,7 @@ TABLE_CROSS_VALIDATION = {
     "4": (("gamma", "300vw"), ("lambda", "300vw")),
     "figure3": (("lambda", "300vw"),),  # gamma is the figure's variable
     "figure4": (("gamma", "300vw"), ("lambda", "300vw")),
+    "figure5": (("gamma", "300vw"), ("lambda", "300vw")),
     "wflw": (),  # not in the paper: its gamma (0.3) is taken as it is
 }
 WIDTH = 110

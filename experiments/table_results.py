@@ -16,14 +16,16 @@ from experiments import tables
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-  """What a run directory says about a cell: NRMSE (%) or why there is none."""
+  """What a run directory says about a cell: NRMSE (%), or the cell's
+  coordinate variance (Fig. 5), or why there is none."""
 
   nrmse: float | None
   problem: str = ""
 
 
 def read_cell(runs: str, cell: tables.Cell, decoder: str) -> Result:
-  """The cell's NRMSE from `<runs>/<config>/eval/summary.json`.
+  """The cell's NRMSE from `<runs>/<config>/eval/summary.json` (areas,
+  coordinate variances and FR / AUC from `eval/<split>.json`).
 
   Args:
     runs: the folder holding one workdir per config name.
@@ -51,6 +53,15 @@ def read_cell(runs: str, cell: tables.Cell, decoder: str) -> Result:
   path = os.path.join(runs, cell.config, "eval", f"{cell.split}.json")
   with open(path, encoding="utf-8") as f:
     scores = json.load(f)["model"]
+  if cell.axis is not None:
+    if "coordinate_variance" not in scores:
+      return Result(None, f"{path} has no coordinate_variance (scored "
+                    "before it was added: run experiments.evaluate again)")
+    area = scores["coordinate_variance"]["truth"].get(cell.area)
+    if area is None:
+      return Result(None, f"{path} has no coordinate variance of area "
+                    f"{cell.area!r}")
+    return Result(float(area[cell.axis]))
   if cell.metric is not None:
     values = scores["summary"][cell.metric]
     key = f"{cell.threshold:g}"

@@ -181,6 +181,9 @@ EXPECTED = {
     "CPU latency side by side, batch 1, 1 thread, one face crop: "
     "`synthetic_det1d` / `synthetic_det1d_mobile` through TFLite float32 "
     "(int8) / MediaPipe face_landmark / dlib": _side_by_side,
+    "`confidence` in [0, 1], main-job export (seed 0): 200 synthetic test "
+    "faces vs the same crops without the face":
+        lambda v, d: f"ROC AUC {v[0]:.3f}; median {v[1]:.2f} vs {v[2]:.2f}",
     "argmax quantization error vs L/F (Section 3.1)": _quantization,
     "main job (`synthetic_det1d`, 800 steps), test NRMSE over seeds 0 / 1 / 2":
         _seeds,

@@ -126,6 +126,25 @@ SPLITS = tuple(_SPLIT_CODES)
 LANDMARK_SET = "ibug68"
 
 
+def _rng(config: SyntheticFacesConfig, kind: int, split: str,
+         index: int) -> np.random.Generator:
+  return np.random.default_rng([config.seed, kind, _SPLIT_CODES[split],
+                                index])
+
+
+def still_scene(config: SyntheticFacesConfig, split: str,
+                index: int) -> scene.Scene:
+  """The scene of still `index` of `split` in a still config without
+  transients: `scene.render_scene` of it is that example's image and
+  landmarks, and a changed copy (a face moved out of the image, say) is the
+  same picture without it (bench/confidence_separation.py)."""
+  if config.is_video or config.is_transient:
+    raise ValueError(f"synthetic_faces/{config.name}: still_scene needs a "
+                     "still config without transients")
+  return scene.sample_scene(_rng(config, _KIND_STILLS, split, index),
+                            config.image_size, occlusion=config.occlusion)
+
+
 class Builder(tfds.core.GeneratorBasedBuilder):
   """Procedurally rendered faces with exact 68-point ground truth."""
 
@@ -233,24 +252,19 @@ class Builder(tfds.core.GeneratorBasedBuilder):
     del dl_manager  # nothing to download
     return {split: self._generate_examples(split) for split in _SPLIT_CODES}
 
-  def _rng(self, kind: int, split: str, index: int) -> np.random.Generator:
-    config = self.builder_config
-    return np.random.default_rng([config.seed, kind, _SPLIT_CODES[split],
-                                  index])
-
   def _generate_examples(self, split: str):
     config = self.builder_config
     size = getattr(config, f"{split}_size")
     options = {"occlusion": config.occlusion}
     if not config.is_video:
       for i in range(size):
-        rng = self._rng(_KIND_STILLS, split, i)
         image_id = f"{split}/{i:06d}.png"
         if not config.is_transient:
-          face = scene.render_face(rng, config.image_size, **options)
+          face = scene.render_scene(still_scene(config, split, i))
           yield i, _example(face.image, face.landmarks, face.visible,
                             image_id)
           continue
+        rng = _rng(config, _KIND_STILLS, split, i)
         face = transients.render_face(rng, config.image_size,
                                       config.transient_rate, **options)
         example = _example(face.image, face.landmarks, face.visible, image_id)
@@ -258,7 +272,7 @@ class Builder(tfds.core.GeneratorBasedBuilder):
       return
     frames = config.frames_per_clip
     for c in range(size):
-      rng = self._rng(_KIND_CLIPS, split, c)
+      rng = _rng(config, _KIND_CLIPS, split, c)
       if config.is_transient:
         clip = transients.render_clip(rng, frames, config.image_size,
                                       config.transient_rate, **options)

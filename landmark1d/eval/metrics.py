@@ -1,4 +1,5 @@
-"""Landmark accuracy metrics: NRMSE (eq. 15), AUC, failure rate, CED, jitter.
+"""Landmark accuracy metrics: NRMSE (eq. 15), AUC, failure rate, CED, jitter,
+and the coordinate variance per area of Fig. 5.
 
 All functions take NumPy-compatible arrays of landmarks `(images, N, 2)` in
 one pixel convention (`landmark1d.geometry.coordinates`) and return NumPy
@@ -153,13 +154,53 @@ def ced_curve(errors, threshold: float, num: int = 200):
   return x, np.searchsorted(errors, x, side="right") / max(len(errors), 1)
 
 
+BOOTSTRAP = {"confidence": 0.95, "resamples": 2000, "seed": 0}
+
+
+def bootstrap_interval(values, confidence: float = BOOTSTRAP["confidence"],
+                       resamples: int = BOOTSTRAP["resamples"],
+                       seed: int = BOOTSTRAP["seed"]) -> tuple[float, float]:
+  """Percentile bootstrap interval of the mean over images.
+
+  The interval over the test images of one model: how much its mean error
+  would move on another draw of images from the same population; it says
+  nothing of the spread over training seeds (`bench/seed_statistics.py`).
+
+  Args:
+    values: `(images,)` per-image values, e.g. NRMSE.
+    confidence: the interval's coverage.
+    resamples: bootstrap resamples (images drawn with replacement).
+    seed: the resampling's seed, fixed so a result file is reproducible.
+
+  Returns:
+    `(low, high)`, the (1 - confidence) / 2 and (1 + confidence) / 2
+    quantiles of the resampled means.
+  """
+  values = np.asarray(values, np.float64).reshape(-1)
+  if values.size == 0:
+    raise ValueError("bootstrap_interval needs at least one value")
+  if not 0.0 < confidence < 1.0:
+    raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+  rng = np.random.default_rng(seed)
+  # Blocks of resamples bound the index array for large video splits.
+  block = max(1, 2**22 // values.size)
+  means = np.concatenate([
+      values[rng.integers(0, values.size, (min(block, resamples - i),
+                                           values.size))].mean(axis=1)
+      for i in range(0, resamples, block)])
+  low, high = np.quantile(means, [(1 - confidence) / 2, (1 + confidence) / 2])
+  return float(low), float(high)
+
+
 @dataclasses.dataclass(frozen=True)
 class Summary:
-  """Mean NRMSE and the 300-W AUC / failure rate, all in percent."""
+  """Mean NRMSE and the 300-W AUC / failure rate, all in percent, with the
+  mean's bootstrap interval over the images (`bootstrap_interval`)."""
   count: int
   nrmse: float
   auc: dict
   failure_rate: dict
+  nrmse_interval: dict | None = None  # {"low", "high", **BOOTSTRAP}
 
   def to_dict(self) -> dict:
     return dataclasses.asdict(self)
@@ -170,9 +211,11 @@ def summarize(errors, thresholds=DEFAULT_THRESHOLDS) -> Summary:
   errors = np.asarray(errors, np.float64).reshape(-1)
   if errors.size == 0:
     raise ValueError("no images to summarise")
+  low, high = bootstrap_interval(errors * 100.0)
   return Summary(
       count=int(errors.size),
       nrmse=float(errors.mean() * 100.0),
+      nrmse_interval={"low": low, "high": high, **BOOTSTRAP},
       auc={f"{t:g}": auc(errors, t) * 100.0 for t in thresholds},
       failure_rate={f"{t:g}": failure_rate(errors, t) * 100.0
                     for t in thresholds})
@@ -184,6 +227,61 @@ def region_nrmse(predictions, ground_truth, norm, landmark_set) -> dict:
   return {region: float(np.mean(nrmse(predictions, ground_truth, norm,
                                       points=idx)) * 100.0)
           for region, idx in landmark_set.regions.items()}
+
+
+def region_coordinate_variance(landmarks, ground_truth, norm, landmark_set,
+                               visible=None) -> dict:
+  """Per facial area, the mean variance of its landmarks' x and y (Fig. 5).
+
+  Fig. 5 of the paper gives, for each landmark, the variance of its x and of
+  its y coordinate over the test samples, averaged within each area. The
+  paper does not say in which frame; here a point is measured from its
+  image's ground-truth centroid in percent of the image's normalising
+  distance, so the variance is that of the face's shape (pose, expression,
+  identity) and not of where the face sits in the frame or how large it is.
+
+  Args:
+    landmarks: `(images, N, 2)` the points whose spread is measured (the
+      ground truth for the paper's figure, or predictions).
+    ground_truth: `(images, N, 2)`; its per-image centroid is the origin.
+    norm: `(images,)` normalising distances.
+    landmark_set: the scheme (name or `LandmarkSet`) whose regions are used.
+    visible: optional `(images, N)`; a point counts only where visible, in
+      the centroid and in its variance.
+
+  Returns:
+    `{area: {"x": variance, "y": variance}}` in squared percent of the
+    normalising distance (population variance over the images), None for
+    an area none of whose points is visible anywhere.
+  """
+  if isinstance(landmark_set, str):
+    landmark_set = landmark_sets_lib.get(landmark_set)
+  points = _as_landmarks(landmarks, "landmarks")
+  gt = _as_landmarks(ground_truth, "ground_truth", points.shape[1])
+  norm = np.asarray(norm, np.float64).reshape(-1)
+  if norm.shape[0] != points.shape[0] or gt.shape[0] != points.shape[0]:
+    raise ValueError(f"landmarks ({points.shape[0]} images), ground_truth "
+                     f"({gt.shape[0]}) and norm ({norm.shape[0]}) differ in "
+                     "length")
+  weights = (np.ones(points.shape[:2]) if visible is None
+             else np.asarray(visible, np.float64))
+  if weights.shape != points.shape[:2]:
+    raise ValueError(f"visible has shape {weights.shape}, expected "
+                     f"{points.shape[:2]}")
+  w = weights[..., None]
+  centroid = (gt * w).sum(1, keepdims=True) / np.maximum(
+      w.sum(1, keepdims=True), 1.0)
+  shape = 100.0 * (points - centroid) / norm[:, None, None]
+  count = np.maximum(w.sum(0), 1.0)  # (N, 1)
+  mean = (shape * w).sum(0) / count
+  variance = (w * (shape - mean) ** 2).sum(0) / count  # (N, 2)
+  seen = weights.sum(0) > 0
+  out = {}
+  for region, idx in landmark_set.regions.items():
+    idx = [i for i in idx if seen[i]]
+    out[region] = ({"x": float(variance[idx, 0].mean()),
+                    "y": float(variance[idx, 1].mean())} if idx else None)
+  return out
 
 
 def jitter(predictions, ground_truth, norm) -> np.ndarray:

@@ -102,13 +102,25 @@ def write_split(workdir: str, split: str, scores: scoring.SplitScores,
     rows["mean-shape baseline"] = _row(baseline, thresholds)
     curves["mean-shape baseline"] = baseline.errors
     scored["mean-shape baseline"] = baseline
-  table = "\n\n".join([results_markdown(rows)] + subset_tables(scored))
+  table = "\n\n".join([results_markdown(rows), _intervals_line(scored)] +
+                      subset_tables(scored))
   if decoder:
     table = f"Decoder: {decoder}\n\n{table}"
   write_results(os.path.join(out_dir, split), results, table)
   plot_ced(curves, max(thresholds), os.path.join(out_dir, f"{split}_ced.png"),
            title=split)
   return table
+
+
+def _intervals_line(scored: dict) -> str:
+  """One line: each row's NRMSE interval over the images (bootstrap)."""
+  first = next(iter(scored.values())).summary.nrmse_interval
+  parts = [f"{name} [{s.summary.nrmse_interval['low']:.2f}, "
+           f"{s.summary.nrmse_interval['high']:.2f}] %"
+           for name, s in scored.items()]
+  return (f"NRMSE {first['confidence']:.0%} interval over the images "
+          f"(bootstrap, {first['resamples']} resamples, seed "
+          f"{first['seed']}): " + ", ".join(parts))
 
 
 def _row(scores: scoring.SplitScores, thresholds) -> dict:

@@ -106,6 +106,9 @@ class SplitScores:
   summary: metrics.Summary
   errors: np.ndarray  # (images,) NRMSE fractions
   regions: dict
+  # Fig. 5: {"truth" | "model": {area: {"x", "y"}}}, metrics.
+  # region_coordinate_variance of the ground truth and of the predictions.
+  coordinate_variance: dict | None = None
   jitter: float | None = None  # mean normalised jitter, videos only
   jitter_truth: float | None = None  # the ground truth's own motion scale
   skip_first: int = 0  # frames left out at each video's start
@@ -114,7 +117,14 @@ class SplitScores:
   video_rows: list | None = None  # one row per video, with its "video" id
 
   def to_dict(self) -> dict:
-    out = {"summary": self.summary.to_dict(), "regions": self.regions}
+    # Per-image errors in the predictions' order, so intervals over images
+    # (paired ones between two models scored on one split) can be drawn
+    # later without re-running a model.
+    out = {"summary": self.summary.to_dict(), "regions": self.regions,
+           "per_image_nrmse_percent": (np.asarray(self.errors) * 100.0
+                                       ).tolist()}
+    if self.coordinate_variance is not None:
+      out["coordinate_variance"] = self.coordinate_variance
     if self.jitter is not None:
       out["jitter"] = self.jitter
     if self.frame_rows is not None:
@@ -179,8 +189,12 @@ def score(predictions: Predictions, *, landmark_set: str,
                                       predictions.face_size)
   errors = metrics.nrmse(pred, gt, norm, visible)
   regions = metrics.region_nrmse(pred, gt, norm, scheme)
+  variance = {name: metrics.region_coordinate_variance(points, gt, norm,
+                                                       scheme, visible)
+              for name, points in (("truth", gt), ("model", pred))}
   result = SplitScores(summary=metrics.summarize(errors, thresholds),
-                       errors=errors, regions=regions, skip_first=skip_first)
+                       errors=errors, regions=regions, skip_first=skip_first,
+                       coordinate_variance=variance)
   pairs = None
   if predictions.video_ids is not None:
     pairs = _pair_jitter(pred, gt, norm, predictions.video_ids,

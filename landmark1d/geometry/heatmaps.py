@@ -211,6 +211,64 @@ def _decode_axis(h, method, s):
       f"Unknown 1D decoder {method!r}; choose one of {DECODERS_1D}")
 
 
+def _target_agreement(inner, energy, target_energy, scale):
+  """Dice similarity of a heatmap h >= 0 and its target g (eq. 2).
+
+  2 <h, g> / (|h|^2 + |g|^2) = 1 - |h - g|^2 / (|h|^2 + |g|^2): one minus the
+  L2 loss of eq. 11 relative to the two energies, in [0, 1] because
+  0 <= 2 <h, g> <= 2 |h| |g| <= |h|^2 + |g|^2, and 1 only for h = g. With
+  h = scale * h' (h' peaking at most at 1) it is 2 <h', g> / (scale |h'|^2 +
+  |g|^2 / scale), which no large heatmap value overflows into NaN.
+
+  Args:
+    inner: `<h', g>`.
+    energy: `|h'|^2`.
+    target_energy: `|g|^2`, > 0.
+    scale: > 0.
+
+  Returns:
+    The similarity, same shape.
+  """
+  return 2.0 * inner / (scale * energy + target_energy / scale)
+
+
+def _unit_peak(h, axes):
+  """`(h', c)` with ReLU(h) = c h', c = max(peak, 1), for `_target_agreement`.
+
+  Any c > 0 keeps the similarity exact. c >= 1 shrinks large heatmaps before
+  they are squared and never divides by a small number: float16 TFLite
+  conversions round tiny constants to 0 and int8 ones refuse a divisor that
+  quantizes to 0.
+  """
+  p = tf.nn.relu(h)
+  scale = tf.maximum(tf.reduce_max(p, axes, keepdims=True), 1.0)
+  return p / scale, tf.squeeze(scale, axes)
+
+
+def _confidence_1d(hx, hy, u, s):
+  """`(..., N)` agreement of the separable heatmap hx(x) hy(y) with the
+  unit-peak target gx(x) gy(y) of eq. 2 centred at the decoded `u`
+  (`(..., N, 2)` heatmap units); each inner product of two separable maps
+  is a product of per-axis ones, so this costs O(L), not O(L^2)."""
+  length = hx.shape[-1]
+  gx, gy = _gaussians(u[..., 0], length, s), _gaussians(u[..., 1], length, s)
+  (px, mx), (py, my) = _unit_peak(hx, [-1]), _unit_peak(hy, [-1])
+  dot = lambda a, b: tf.reduce_sum(a * b, -1)
+  return _target_agreement(dot(px, gx) * dot(py, gy),
+                           dot(px, px) * dot(py, py),
+                           dot(gx, gx) * dot(gy, gy), mx * my)
+
+
+def _confidence_2d(heatmap, u, s):
+  """`(..., N)` agreement of 2D heatmaps with the eq. 2 target at `u`."""
+  length = heatmap.shape[-1]
+  gx, gy = _gaussians(u[..., 0], length, s), _gaussians(u[..., 1], length, s)
+  g = gy[..., :, None] * gx[..., None, :]
+  p, peak = _unit_peak(heatmap, [-2, -1])
+  dot = lambda a, b: tf.reduce_sum(a * b, [-2, -1])
+  return _target_agreement(dot(p, g), dot(p, p), dot(g, g), peak)
+
+
 def _check_heatmap(h, name, rank):
   h = tf.convert_to_tensor(h, tf.float32)
   if h.shape.rank is not None and h.shape.rank < rank:
@@ -230,11 +288,16 @@ def decode_1d(hx, hy, crop_size: int, method: str = "argmax",
       log h around the peak, after a Gaussian blur when `sigma` is given, as in
       DARK adapted to 1D) or "integral" (mean position under the heatmap within
       3 sigma of the peak, or over the whole heatmap without `sigma`).
-    sigma: target sigma in crop pixels, used by "dark" and "integral".
+    sigma: target sigma in crop pixels, used by "dark", "integral" and the
+      confidence.
 
   Returns:
     `(landmarks, confidence)`: `(..., N, 2)` crop coordinates and `(..., N)`
-    confidences, the geometric mean of the two heatmaps' peak values.
+    confidences in [0, 1]: the Dice similarity of the separable heatmap
+    hx(x) hy(y) (after ReLU) and the unit-peak target of eq. 2 centred at
+    the decoded landmark (1 for a pair equal to the eq. 12 targets of that
+    point, 0 for an all-zero pair); None without `sigma`, the target's
+    width.
   """
   if method not in DECODERS_1D:
     raise ValueError(
@@ -249,8 +312,8 @@ def decode_1d(hx, hy, crop_size: int, method: str = "argmax",
     raise ValueError("decode_1d needs a static heatmap length")
   s = sigma * length / crop_size if sigma else None
   u = tf.stack([_decode_axis(hx, method, s), _decode_axis(hy, method, s)], -1)
-  peak = tf.nn.relu(tf.reduce_max(hx, -1)) * tf.nn.relu(tf.reduce_max(hy, -1))
-  return coordinates.heatmap_to_crop(u, crop_size, length), tf.sqrt(peak)
+  confidence = _confidence_1d(hx, hy, u, s) if s else None
+  return coordinates.heatmap_to_crop(u, crop_size, length), confidence
 
 
 def _smooth_2d(h, s):
@@ -303,11 +366,14 @@ def decode_2d(heatmap, crop_size: int, method: str = "argmax",
     heatmap: `(..., N, L, L)` heatmaps indexed `[..., y, x]`.
     crop_size: crop side F in pixels.
     method: "argmax", "dark" or "integral" (see `decode_1d`).
-    sigma: target sigma in crop pixels, used by "dark" and "integral".
+    sigma: target sigma in crop pixels, used by "dark", "integral" and the
+      confidence.
 
   Returns:
-    `(landmarks, confidence)`: `(..., N, 2)` crop coordinates and the `(..., N)`
-    peak values.
+    `(landmarks, confidence)`: `(..., N, 2)` crop coordinates and `(..., N)`
+    confidences in [0, 1], the Dice similarity of the heatmap (after ReLU)
+    and the eq. 2 target centred at the decoded landmark; None without
+    `sigma`.
   """
   if method not in DECODERS_2D:
     raise ValueError(
@@ -340,9 +406,8 @@ def decode_2d(heatmap, crop_size: int, method: str = "argmax",
     my = tf.reduce_sum(tf.reduce_sum(weights, -1) * g, -1)
     mean = tf.stack([mx, my], -1) / tf.maximum(total, _EPS)[..., None]
     u = tf.where((total > 0.0)[..., None], mean, u)
-  peak = tf.reduce_max(tf.reshape(
-      heatmap, tf.concat([tf.shape(heatmap)[:-2], [-1]], 0)), -1)
-  return coordinates.heatmap_to_crop(u, crop_size, length), peak
+  confidence = _confidence_2d(heatmap, u, s) if s else None
+  return coordinates.heatmap_to_crop(u, crop_size, length), confidence
 
 
 def decode_outputs(outputs: dict, crop_size: int, method: str = "argmax",
@@ -353,7 +418,7 @@ def decode_outputs(outputs: dict, crop_size: int, method: str = "argmax",
     outputs: `{"hx", "hy"}` `(..., N, L)` or `{"heatmap"}` `(..., N, L, L)`.
     crop_size: F.
     method: decoder name.
-    sigma: target sigma in crop pixels (dark / integral).
+    sigma: target sigma in crop pixels (dark / integral, the confidence).
     stacked: the outputs have a stack axis at 1; decode the last stack.
 
   Returns:

@@ -232,7 +232,10 @@ def run(config: schema.ExperimentConfig, workdir: str, *,
     log(f"\n{config.name}: split {split!r} ({len(preds.landmarks)} images, "
         f"decoder {decoder})\n{table}")
     results[split] = {"model": scores, "baseline": baseline}
+    interval = scores.summary.nrmse_interval
     summary[split] = {"nrmse_percent": scores.summary.nrmse,
+                      "nrmse_interval_percent": [interval["low"],
+                                                 interval["high"]],
                       "baseline_nrmse_percent": baseline.summary.nrmse,
                       "images": int(len(preds.landmarks))}
     if scores.jitter is not None:

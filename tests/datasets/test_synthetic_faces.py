@@ -243,12 +243,21 @@ def test_tiny_still_build_is_deterministic_and_matches_the_renderer(tmp_path):
       np.testing.assert_array_equal(a["image"], expected.image)
       np.testing.assert_array_equal(a["landmarks"], expected.landmarks)
       np.testing.assert_array_equal(a["visible"], expected.visible)
+      again = scene_lib.render_scene(builder_lib.still_scene(config, split, i))
+      np.testing.assert_array_equal(a["image"], again.image)
       shown = expected.landmarks[expected.visible]
       np.testing.assert_array_equal(
           a["box"], np.concatenate([shown.min(0), shown.max(0)]))
       assert a["image_id"].decode() == f"{split}/{i:06d}.png"
   images = [e["image"].tobytes() for s in first for e in first[s]]
   assert len(set(images)) == 7  # no two splits share a seed
+
+
+@pytest.mark.parametrize("name", ["mini_video", "mini_transient"])
+def test_still_scene_refuses_clips_and_transients(name):
+  with pytest.raises(ValueError, match="still config without transients"):
+    builder_lib.still_scene(builder_lib.Builder.builder_configs[name], "test",
+                            0)
 
 
 def test_tiny_video_build_writes_exact_frames_in_order(tmp_path):

@@ -191,3 +191,14 @@ def test_bad_ema_or_one_euro_values_exit_with_one_line(tmp_path, tiny_exports):
   assert proc.returncode == 1
   assert "--smoothing=ema: alpha must be in (0, 1], got 1.5" in proc.stderr
   assert "Traceback" not in proc.stderr
+
+
+def test_a_min_confidence_above_1_exits_with_one_line(tmp_path, tiny_exports):
+  image = tmp_path / "a.png"
+  media.write_image(str(image), np.zeros((16, 16, 3), np.uint8))
+  proc = _predict(f"--model={tiny_exports['detector']}", f"--input={image}",
+                  f"--output_dir={tmp_path}", "--min_confidence=2")
+  assert proc.returncode == 1
+  assert ("--min_confidence must be in [0, 1] (the range of confidence), "
+          "got 2.0") in proc.stderr
+  assert "Traceback" not in proc.stderr

@@ -77,3 +77,29 @@ def test_collect_wflw_reads_failure_rate_and_auc_from_the_split_scores(
   assert rows["NME"][1:3] == ["4.50 (–)", "– (–)"]
   assert rows["FR@10%"][1] == "3.50 (–)" and rows["AUC@10%"][1] == "55.25 (–)"
   assert "FR@10%, pose: split 'test_pose' not evaluated" in problems
+
+
+def test_collect_figure5_reads_the_truths_variance_per_area_and_axis(
+    tmp_path):
+  runs = str(tmp_path)
+  _summary(runs, "table4_300vw", s1=3.5, s2=3.0)
+  variance = {"truth": {"contour": {"x": 12.5, "y": 7.25}, "eyes": None},
+              "model": {"contour": {"x": 9.0, "y": 5.0}, "eyes": None}}
+  folder = os.path.join(runs, "table4_300vw", "eval")
+  with open(os.path.join(folder, "s1.json"), "w") as f:
+    json.dump({"model": {"regions": {}, "coordinate_variance": variance}}, f)
+  with open(os.path.join(folder, "s2.json"), "w") as f:
+    json.dump({"model": {"regions": {}}}, f)  # scored before Fig. 5
+  table = tables.get("figure5")[0]
+  text, problems = table_results.collect(table, runs, {"table4_300vw": "argmax"})
+  rows = {l.split("|")[1].strip(): [c.strip() for c in l.strip("|").split("|")]
+          for l in text.splitlines() if l.startswith("| ") and "---" not in l}
+  assert rows[""][1:3] == ["300VW S1 x", "300VW S1 y"]
+  assert rows["contour"][1:3] == ["12.50 (–)", "7.25 (–)"]
+  assert rows["contour"][5:] == ["– (–)", "– (–)"]  # s3 not evaluated
+  s1 = os.path.join(folder, "s1.json")
+  assert f"eyes, 300VW S1 x: {s1} has no coordinate variance of area 'eyes'" \
+      in problems
+  s2 = os.path.join(folder, "s2.json")
+  assert any(p.startswith(f"contour, 300VW S2 x: {s2} has no "
+                          "coordinate_variance") for p in problems)

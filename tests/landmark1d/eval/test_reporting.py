@@ -36,6 +36,9 @@ def test_write_split_writes_table_json_and_ced(tmp_path):
       landmark_set="ibug68")
   table = reporting.write_split(str(tmp_path), "test", model, baseline)
   assert "mean-shape baseline" in table
+  # Every image is off by sqrt(2) px over 100: a zero-width interval.
+  assert ("NRMSE 95% interval over the images (bootstrap, 2000 resamples, "
+          "seed 0): model [1.41, 1.41] %, mean-shape baseline [") in table
   with open(os.path.join(tmp_path, "eval", "test.json")) as f:
     results = json.load(f)
   assert results["model"]["summary"]["nrmse"] == pytest.approx(

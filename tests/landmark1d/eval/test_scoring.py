@@ -135,7 +135,8 @@ def test_degraded_clean_and_skip_first_rows_are_frame_means():
   saved = s.to_dict()
   assert saved["frame_subsets"]["skip_first"] == 2
   assert set(saved) == {"summary", "regions", "jitter", "frame_subsets",
-                        "events", "videos"}
+                        "events", "videos", "coordinate_variance",
+                        "per_image_nrmse_percent"}
 
 
 def test_degraded_flags_give_per_video_and_per_event_rows():
@@ -153,7 +154,10 @@ def test_stills_without_flags_keep_the_old_layout():
   p = scoring.Predictions(_faces(2), _faces(2), np.ones((2, 68), bool),
                           ["a", "b"])
   s = scoring.score(p, landmark_set="ibug68")
-  assert set(s.to_dict()) == {"summary", "regions"}
+  assert set(s.to_dict()) == {"summary", "regions", "coordinate_variance",
+                              "per_image_nrmse_percent"}
+  np.testing.assert_allclose(s.to_dict()["per_image_nrmse_percent"],
+                             s.errors * 100.0)
   with pytest.raises(ValueError, match="skip_first=1 needs video"):
     scoring.score(p, landmark_set="ibug68", skip_first=1)
 

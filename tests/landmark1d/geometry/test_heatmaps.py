@@ -156,13 +156,66 @@ def test_encoding_and_decoding_run_inside_tf_data_and_tf_function():
   np.testing.assert_allclose(decoded[:, 0], points, atol=0.01)
 
 
-def test_confidence_is_the_geometric_mean_of_the_peaks():
-  hx = np.zeros((1, 1, 8), np.float32)
-  hy = np.zeros((1, 1, 8), np.float32)
-  hx[0, 0, 3], hy[0, 0, 5] = 0.25, 0.64
-  decoded, confidence = heatmaps.decode_1d(hx, hy, 8, "argmax")
-  np.testing.assert_allclose(decoded, [[[3.0, 5.0]]])
-  np.testing.assert_allclose(confidence, [[0.4]], rtol=1e-6)
+def _dice_reference(h2, u, s):
+  """NumPy Dice of a 2D heatmap `(L, L)` [y, x] and the eq. 2 target at u."""
+  grid = np.arange(h2.shape[-1], dtype=np.float64)
+  g = np.exp(-((grid[None, :] - u[0]) ** 2 + (grid[:, None] - u[1]) ** 2)
+             / (2 * s * s))
+  p = np.maximum(h2, 0.0)
+  return 2 * (p * g).sum() / ((p * p).sum() + (g * g).sum())
+
+
+def test_confidence_is_the_dice_similarity_with_the_target_at_the_decoded_point():
+  length, crop, sigma = 16, 16, 2.0  # one bin per pixel, s = 2 bins
+  grid = np.arange(length)
+  hx = (0.8 * np.exp(-(grid - 5.0) ** 2 / 8) - 0.1).astype(np.float32)
+  hy = (0.6 * np.exp(-(grid - 9.0) ** 2 / 2)
+        + 0.3 * np.exp(-(grid - 2.0) ** 2 / 8)).astype(np.float32)
+  decoded, confidence = heatmaps.decode_1d(hx[None], hy[None], crop, "argmax",
+                                           sigma=sigma)
+  np.testing.assert_allclose(decoded, [[5.0, 9.0]])
+  # The 1D pair's score is that of its separable 2D heatmap hx(x) hy(y),
+  # built here in full.
+  want = _dice_reference(np.outer(np.maximum(hy, 0), np.maximum(hx, 0)),
+                         (5.0, 9.0), sigma)
+  np.testing.assert_allclose(confidence, [want], rtol=1e-5)
+  h2 = np.outer(hy, hx)[None].astype(np.float32)
+  decoded_2d, confidence_2d = heatmaps.decode_2d(h2, crop, "argmax", sigma)
+  np.testing.assert_allclose(decoded_2d, [[5.0, 9.0]])
+  np.testing.assert_allclose(
+      confidence_2d, [_dice_reference(h2[0], (5.0, 9.0), sigma)], rtol=1e-5)
+
+
+def test_confidence_is_one_for_the_targets_and_zero_for_empty_heatmaps():
+  points = _random_points(20, F, 3.0, seed=7)
+  hx, hy, _ = heatmaps.encode_1d(points, F, 64, 3.0)
+  _, confidence = heatmaps.decode_1d(hx, hy, F, "dark", sigma=3.0)
+  np.testing.assert_allclose(confidence, 1.0, atol=1e-3)
+  h2, _ = heatmaps.encode_2d(points, F, 32, 3.0)
+  np.testing.assert_allclose(heatmaps.decode_2d(h2, F, "dark", 3.0)[1], 1.0,
+                             atol=1e-3)
+  zeros = np.zeros((3, 2, 64), np.float32)
+  np.testing.assert_array_equal(
+      heatmaps.decode_1d(zeros, zeros, F, "argmax", 3.0)[1], 0.0)
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1.0, 50.0, 1e30])
+def test_confidence_lies_in_0_1_for_any_heatmap(scale):
+  rng = np.random.default_rng(8)
+  hx = (scale * rng.normal(size=(64, 5, 48))).astype(np.float32)
+  hy = (scale * rng.standard_cauchy(size=(64, 5, 48))).astype(np.float32)
+  for decoder in heatmaps.DECODERS_1D:
+    confidence = heatmaps.decode_1d(hx, hy, F, decoder, 2.0)[1].numpy()
+    assert np.all((confidence >= 0) & (confidence <= 1))
+  h2 = (scale * rng.standard_cauchy(size=(64, 5, 16, 16))).astype(np.float32)
+  for decoder in heatmaps.DECODERS_2D:
+    confidence = heatmaps.decode_2d(h2, F, decoder, 2.0)[1].numpy()
+    assert np.all((confidence >= 0) & (confidence <= 1))
+
+
+def test_confidence_needs_the_target_width():
+  hx = np.ones((1, 16), np.float32)
+  assert heatmaps.decode_1d(hx, hx, F, "argmax")[1] is None
 
 
 @pytest.mark.parametrize("length", [0, -4])

@@ -60,6 +60,8 @@ def test_a_row_is_scored_from_a_run_with_the_same_training(mini_data_dir,
   assert (summary["config"], summary["decoder"]) == ("synthetic_det1d_smoke",
                                                      "argmax")
   assert summary["test"]["images"] == 8
+  low, high = summary["test"]["nrmse_interval_percent"]
+  assert low <= summary["test"]["nrmse_percent"] <= high
   with pytest.raises(ValueError, match=r"model.coattention_gamma: 0.3 there, "
                      r"0.0 in synthetic_det1d_gamma0.0_smoke"):
     evaluate.run(mini("synthetic_det1d_gamma0.0_smoke"),

@@ -300,3 +300,20 @@ def test_mobile_backbone_exports_through_the_same_path(tmp_path):
   want = _keras_landmarks(detector, "1d", "argmax",
                           crops.astype(np.float32) / 255)
   np.testing.assert_allclose(got, want, atol=1e-4)
+
+
+def test_confidence_lies_in_0_1_for_zero_noise_and_saturated_crops(
+    tiny_exports):
+  sigs = tf.saved_model.load(tiny_exports["detector"]).signatures
+  rng = np.random.default_rng(0)
+  crops = np.concatenate([np.zeros((1, F, F, 3), np.uint8),
+                          np.full((1, F, F, 3), 255, np.uint8),
+                          rng.integers(0, 256, (6, F, F, 3), dtype=np.uint8)])
+  confidence = sigs["detect"](images=tf.constant(crops))["confidence"].numpy()
+  assert confidence.shape == (8, 68)
+  assert np.all((confidence >= 0.0) & (confidence <= 1.0))
+  # A box far outside the image crops nothing but the zero padding.
+  far = sigs["detect_image"](image=tf.constant(crops[2]),
+                             boxes=tf.constant([[500.0, 500.0, 540.0, 540.0]]))
+  assert np.all((far["confidence"].numpy() >= 0.0) &
+                (far["confidence"].numpy() <= 1.0))

@@ -141,8 +141,8 @@ def test_a_lost_face_is_redetected_on_the_next_frame(tiny_exports):
     calls.append(image.shape)
     return BOXES[:1]
 
-  # Random weights give confidences far below 2: every face is "lost".
-  tracker = predictor.FaceTracker(model, find_faces, min_confidence=2.0)
+  # Random weights give confidences below 1: every face is "lost".
+  tracker = predictor.FaceTracker(model, find_faces, min_confidence=1.0)
   for seed in range(3):
     assert len(tracker(_image(seed)).boxes) == 1
   assert len(calls) == 3
@@ -231,12 +231,18 @@ def test_one_euro_smoothing_restarts_when_a_face_is_lost(tiny_exports):
     del image
     return BOXES[:1]
 
-  # Random weights: every face is lost (confidence < 2) and every frame
+  # Random weights: every face is lost (confidence < 1) and every frame
   # restarts, so each frame's first-sample output is the raw landmarks.
-  raw = predictor.FaceTracker(model, find_faces, min_confidence=2.0)
+  raw = predictor.FaceTracker(model, find_faces, min_confidence=1.0)
   shown = predictor.FaceTracker(
-      model, find_faces, min_confidence=2.0,
+      model, find_faces, min_confidence=1.0,
       smoothing=temporal_filters.make_filter("one_euro", min_cutoff=0.1))
   for frame in frames:
     np.testing.assert_allclose(shown(frame).landmarks, raw(frame).landmarks,
                                atol=1e-5)
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5])
+def test_a_min_confidence_outside_0_1_is_an_input_error(value):
+  with pytest.raises(predictor.InputError, match=r"must be in \[0, 1\]"):
+    predictor.check_min_confidence(value)
