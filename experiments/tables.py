@@ -174,7 +174,8 @@ def _figure5() -> Table:
   areas = ("eyes", "contour", "nose", "eyebrows", "mouth")
   splits = {"300VW S1": "s1", "300VW S2": "s2", "300VW S3": "s3"}
   columns = tuple(f"{label} {axis}" for label in splits for axis in "xy")
-  rows = tuple((area, tuple(Cell("table4_300vw", split, None, area, axis=axis)
+  rows = tuple((area, tuple(Cell("table4_300vw", split, None, area,
+                                 axis=axis)
                             for split in splits.values() for axis in "xy"))
                for area in areas)
   return Table("figure5", "Figure 5: mean variance of the ground truth's x "
