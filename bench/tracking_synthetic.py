@@ -371,6 +371,7 @@ def plot(results: dict, path: str):
   matplotlib.use("Agg")
   from matplotlib import pyplot as plt  # pylint: disable=g-import-not-at-top
   fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+  held = {s for cell in results["cells"].values() for s in cell["runs"]}
   for ax, video, key in ((axes[0], "transient", "nrmse_degraded"),
                          (axes[1], "current", "nrmse")):
     for name, cell in results["cells"].items():
@@ -384,14 +385,15 @@ def plot(results: dict, path: str):
     what = "degraded frames" if key == "nrmse_degraded" else "all frames"
     ax.set(xlabel="jitter (% of inter-ocular distance per frame)",
            ylabel=f"test NRMSE on {what} (%)",
-           title=f"{video} clips ({len(results['seeds'])} seeds)")
+           title=f"{video} clips ({len(held)} seeds)")
   fig.tight_layout()
   fig.savefig(path, dpi=120)
   plt.close(fig)
 
 
-def markdown(results: dict) -> str:
-  """The methods table per video and the paired comparisons."""
+def markdown(results: dict, comparison_metrics=METRICS) -> str:
+  """The methods table per video and the paired comparisons (of
+  `comparison_metrics` only)."""
   lines = [f"| cell | seeds | NRMSE all (%) | degraded | clean | after first "
            f"{SKIP_FIRST} | jitter (%) |",
            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -402,6 +404,8 @@ def markdown(results: dict) -> str:
             "(points) | 95 % interval | verdict |",
             "| --- | --- | --- | ---: | --- | --- |"]
   for c in results.get("comparisons", []):
+    if c["metric"] not in comparison_metrics:
+      continue
     p = c["paired"]
     bounds = "" if p["low"] is None else f"[{p['low']:+.2f}, {p['high']:+.2f}]"
     lines.append(f"| {c['video']} | {c['reference']} - {c['other']} | "
@@ -410,10 +414,42 @@ def markdown(results: dict) -> str:
   return "\n".join(lines)
 
 
+# docs/reproduction.md's generated block (a test checks it is current).
+REPORT_BEGIN = "<!-- tracking_synthetic.json, by --update_docs -->"
+REPORT_END = "<!-- end of tracking_synthetic.json -->"
+REPORT_METRICS = ("nrmse", "nrmse_degraded", "nrmse_clean", "jitter")
+
+
+def update_report(text: str, results: dict) -> str:
+  """`text` with its block between REPORT_BEGIN and REPORT_END set to the
+  results' tables.
+
+  Raises:
+    ValueError: when the markers are missing.
+  """
+  if REPORT_BEGIN not in text or REPORT_END not in text:
+    raise ValueError(f"the document has no block between {REPORT_BEGIN!r} "
+                     f"and {REPORT_END!r}")
+  head, rest = text.split(REPORT_BEGIN, 1)
+  _, tail = rest.split(REPORT_END, 1)
+  block = markdown(results, REPORT_METRICS)
+  return f"{head}{REPORT_BEGIN}\n{block}\n{REPORT_END}{tail}"
+
+
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)
   f = cli.FLAGS
+  if f.update_docs:
+    results = cli.read_json(f.out, NAME)
+    if results is None:
+      raise cli.UsageError(f"--out={f.out} holds no {NAME}.json")
+    with open(f.update_docs, encoding="utf-8") as doc:
+      text = doc.read()
+    with open(f.update_docs, "w", encoding="utf-8") as doc:
+      doc.write(update_report(text, results))
+    plot(results, os.path.join(f.out, f"{NAME}.png"))
+    return
   seeds = [int(s) for s in f.seeds] if f.seeds else None
   print(markdown(run(f.mode, f.out, f.workdir, f.data_dir, seeds,
                      f.phase or PHASES, f.skip_precheck)))
@@ -425,6 +461,10 @@ if __name__ == "__main__":
   flags.DEFINE_list("seeds", None, "Only these seeds (default: the mode's).")
   flags.DEFINE_multi_enum("phase", None, PHASES,
                           "Only these phases (default: main, then finetune).")
+  flags.DEFINE_string("update_docs", None,
+                      "Train nothing: rewrite this document's tables (e.g. "
+                      "docs/reproduction.md) and the figure from --out's "
+                      "JSON.")
   flags.DEFINE_bool("skip_precheck", False,
                     "Train trackers even when the pre-check fails.")
   cli.run(main)
