@@ -299,7 +299,8 @@ def comparisons(cells: dict) -> list[dict]:
         paired = stats.paired(ra, rb)
         if paired is None:
           continue
-        out.append({"video": video, "reference": reference, "other": other,
+        out.append({"name": f"{video}/{reference}-{other}/{metric}",
+                    "video": video, "reference": reference, "other": other,
                     "metric": metric, "paired": paired,
                     "verdict": stats.verdict(
                         paired, f"{other} lower", f"{reference} lower")})
@@ -444,6 +445,7 @@ def main(argv):
     results = cli.read_json(f.out, NAME)
     if results is None:
       raise cli.UsageError(f"--out={f.out} holds no {NAME}.json")
+    _write(results, f.out)  # the comparisons as this version computes them
     with open(f.update_docs, encoding="utf-8") as doc:
       text = doc.read()
     with open(f.update_docs, "w", encoding="utf-8") as doc:

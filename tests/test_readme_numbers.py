@@ -162,6 +162,25 @@ def _side_by_side(values, documents) -> str:
           "2 cores")
 
 
+def _tracking_means(values, documents) -> str:
+  seeds = sorted({v["n"] for v in values})
+  return (" / ".join(f"{v['mean']:.2f}" for v in values) +
+          f" % ({'-'.join(map(str, seeds))} seeds of 5)")
+
+
+def _tracking_pairs(values, documents) -> str:
+  parts = []
+  for comparison in values:
+    p = comparison["paired"]
+    word = ("second lower" if p["low"] > 0 else
+            "first lower" if p["high"] < 0 else "not shown")
+    parts.append(f"{p['difference']:+.2f} [{p['low']:+.2f}, "
+                 f"{p['high']:+.2f}] ({word})")
+  seeds = sorted({len(c["paired"]["seeds"]) for c in values})
+  return (f"{'; '.join(parts)} points, "
+          f"{'-'.join(map(str, seeds))} seeds of 5")
+
+
 # README row ("what" cell) -> how its result cell is printed from its values.
 EXPECTED = {
     "peak training memory, paper's 4-stack model, batch 10: 1D at L = 768 / "
@@ -197,6 +216,15 @@ EXPECTED = {
     "same, 1D at L/F = 3, co-attention gamma 0 / 0.3 / 1 (Figure 3)": _gamma,
     "tracker from its trained detector, lambda 0.3 vs 0 (Table 2 direction), "
     "3 seeds": _tracker,
+    "tracking (issue 25), synthetic transient video, NRMSE on degraded "
+    "frames: detector / One Euro / tracker lambda 0 / 0.3 / 0.6":
+        _tracking_means,
+    "same, clean frames": _tracking_means,
+    "same, jitter (% of inter-ocular distance per frame)": _tracking_means,
+    "same, degraded frames, paired: One Euro - tracker lambda 0.3; tracker "
+    "lambda 0 - 0.3; 0 - 0.6": _tracking_pairs,
+    "negative control (`video_200`), all frames, paired: detector - tracker "
+    "lambda 0.3; tracker lambda 0 - 0.3": _tracking_pairs,
 }
 
 
