@@ -78,8 +78,8 @@ def measure(row: dict) -> dict:
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from landmark1d import models  # pylint: disable=g-import-not-at-top
   from landmark1d.models import cost  # pylint: disable=g-import-not-at-top
-  from landmark1d.train import loop  # pylint: disable=g-import-not-at-top
-  from landmark1d.train import losses  # pylint: disable=g-import-not-at-top
+  from landmark1d.training import loop  # pylint: disable=g-import-not-at-top
+  from landmark1d.training import losses  # pylint: disable=g-import-not-at-top
   result = {"device": _device_info(tf), "load_average_1_5_15": None,
             "rss_after_imports_bytes": _status_bytes("VmRSS")}
   f, n, length, head = (row["input_size"], row["num_landmarks"], row["L"],

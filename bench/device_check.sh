@@ -80,7 +80,7 @@ import jax, keras
 for name in ("jax", "jaxlib", "keras", "numpy", "optree"):
   print(name, metadata.version(name))
 print("backend", keras.backend.backend(), "devices", jax.devices())
-import bench.device_cost, landmark1d.train.jax_step, landmark1d.train.losses
+import bench.device_cost, landmark1d.training.jax_step, landmark1d.training.losses
 import landmark1d.models
 print("tensorflow imported:",
       sorted(m for m in sys.modules if m.split(".")[0] == "tensorflow"))

@@ -190,8 +190,8 @@ def measure_jax(job: dict, lock_path: str | None) -> dict:
   import jax  # pylint: disable=g-import-not-at-top
   import keras  # pylint: disable=g-import-not-at-top
   from landmark1d import models  # pylint: disable=g-import-not-at-top
-  from landmark1d.train import jax_step  # pylint: disable=g-import-not-at-top
-  from landmark1d.train import losses  # pylint: disable=g-import-not-at-top
+  from landmark1d.training import jax_step  # pylint: disable=g-import-not-at-top
+  from landmark1d.training import losses  # pylint: disable=g-import-not-at-top
   keras.config.set_dtype_policy(job["precision"])
   device = jax.devices()[0]
   result = {"device_kind": device.device_kind, "platform": device.platform}

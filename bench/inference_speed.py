@@ -55,7 +55,7 @@ from landmark1d.models import cost
 from landmark1d.runs import common
 from landmark1d.runs import export as export_run
 from landmark1d.runs import schema
-from landmark1d.serving import export
+from landmark1d.serving import saved_model
 from landmark1d.serving import lite
 
 NAME = "inference_speed"
@@ -125,11 +125,11 @@ def _runtimes(spec: dict, folder: str) -> dict:
   spec = dict(spec)
   head, f = spec.pop("head", "1d"), spec["input_size"]
   model = models.build_detector(head, num_landmarks=68, **spec)
-  module = export.LandmarkModule(
+  module = saved_model.LandmarkModule(
       model, head=head, landmark_set="ibug68", crop_size=f,
       heatmap_length=spec["heatmap_length"], sigma=f / 64, decoder="argmax",
       context=1.4, shift=0.0)
-  path = export.export(module, os.path.join(folder, "saved_model"))
+  path = saved_model.export(module, os.path.join(folder, "saved_model"))
   keras_fn = tf.function(lambda x: model(tf.cast(x, tf.float32) / 255.0,
                                          training=False))
   first = "hx" if head == "1d" else "heatmap"
@@ -168,7 +168,7 @@ def face_crop(side: int) -> np.ndarray:
   image = tf.io.decode_png(tf.io.read_file(str(FACE) + ".png"), channels=3)
   points = coordinates.from_pts(pts.read(str(FACE) + ".pts", 68))
   window = coordinates.square_window(coordinates.tight_box(points), 1.4, 0.0)
-  crops = export.crop_faces(image, window[None], side)
+  crops = saved_model.crop_faces(image, window[None], side)
   return np.round(crops.numpy()).clip(0, 255).astype(np.uint8)
 
 
@@ -209,12 +209,12 @@ def _mediapipe_peer(path: str):
   return call, int(entry["shape"][1])
 
 
-def _onnx_runtime(saved_model: str, crop_size: int):
+def _onnx_runtime(path: str, crop_size: int):
   """`crop -> outputs` through ONNX Runtime on THREADS threads, converted by
   tf2onnx from the SavedModel's `detect` signature (opset 17)."""
   import onnxruntime  # pylint: disable=g-import-not-at-top
   import tf2onnx  # pylint: disable=g-import-not-at-top
-  loaded = tf.saved_model.load(saved_model)
+  loaded = tf.saved_model.load(path)
   detect = loaded.signatures["detect"]
   proto, _ = tf2onnx.convert.from_function(
       tf.function(lambda images: detect(images=images)),

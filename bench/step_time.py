@@ -3,7 +3,7 @@
 `train.steps_per_loop` (issue 28) runs several steps in one compiled call so
 that an accelerator does not wait on the host each step; on a CPU it must cost
 nothing. The main job's model (`synthetic_det1d`: F = 64, one 64-channel
-hourglass, L = 192, batch 16) trains through `landmark1d.train.loop` itself on
+hourglass, L = 192, batch 16) trains through `landmark1d.training.loop` itself on
 one fixed in-memory batch (no input pipeline in the time; random crops and
 landmarks: the time does not depend on the values). Runs alternate between
 the two settings, in the order 1, 4 then 4, 1 round after round, so a change
@@ -34,8 +34,8 @@ from experiments import configs as registry
 from landmark1d.data import input_pipeline
 from landmark1d.geometry import landmark_sets
 from landmark1d.runs import common
-from landmark1d.train import loop
-from landmark1d.train import losses
+from landmark1d.training import loop
+from landmark1d.training import losses
 
 NAME = "step_time"
 STEPS_PER_LOOP = (1, 4)

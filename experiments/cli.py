@@ -21,7 +21,7 @@ from landmark1d.runs import schema
 from landmark1d.serving import face_detection
 from landmark1d.serving import media
 from landmark1d.serving import predictor
-from landmark1d.train import loop
+from landmark1d.training import loop
 
 USER_ERRORS = (
     flags.Error,  # absl's flag validation, e.g. a required --config

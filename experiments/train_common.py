@@ -24,7 +24,7 @@ from landmark1d.runs import cross_validation
 from landmark1d.runs import evaluate
 from landmark1d.runs import schema
 from landmark1d.runs import train
-from landmark1d.train import loop
+from landmark1d.training import loop
 
 _STRATEGY = flags.DEFINE_enum("strategy", "default", loop.STRATEGIES,
                               "tf.distribute strategy.")

@@ -30,7 +30,7 @@ def tiny_exports(tmp_path_factory):
     `{"detector": path, "tracker": path}`.
   """
   from landmark1d import models  # pylint: disable=g-import-not-at-top
-  from landmark1d.serving import export  # pylint: disable=g-import-not-at-top
+  from landmark1d.serving import saved_model  # pylint: disable=g-import-not-at-top
   keras.utils.set_random_seed(0)
   detector = models.build_detector(
       "1d", num_landmarks=68, heatmap_length=64, input_size=32, num_stacks=1,
@@ -39,11 +39,11 @@ def tiny_exports(tmp_path_factory):
   folder = tmp_path_factory.mktemp("exports")
   paths = {}
   for name, step_model in (("detector", None), ("tracker", step)):
-    module = export.LandmarkModule(
+    module = saved_model.LandmarkModule(
         detector, head="1d", landmark_set="ibug68", crop_size=32,
         heatmap_length=64, sigma=1.0, decoder="argmax", context=1.4,
         shift=0.0, step_model=step_model)
-    paths[name] = export.export(module, str(folder / name))
+    paths[name] = saved_model.export(module, str(folder / name))
   return paths
 
 

@@ -23,10 +23,10 @@ WINGS = {
     "geometry": {"geometry"},
     "data": {"data", "geometry"},
     "models": {"models"},
-    "train": {"train"},
+    "training": {"training"},
     "eval": {"eval", "geometry"},
     "serving": {"serving", "geometry", "models"},
-    "runs": {"geometry", "data", "models", "train", "eval", "serving",
+    "runs": {"geometry", "data", "models", "training", "eval", "serving",
              "runs"},
 }
 
@@ -148,8 +148,8 @@ def test_a_wing_init_is_a_docstring_and_re_exports_of_its_own_modules():
 
 @pytest.mark.parametrize("module", ["landmark1d.models",
                                     "landmark1d.models.cost",
-                                    "landmark1d.train.losses",
-                                    "landmark1d.train.jax_step"])
+                                    "landmark1d.training.losses",
+                                    "landmark1d.training.jax_step"])
 def test_the_jax_path_imports_no_tensorflow(module):
   # What importing the module runs, its packages' __init__ files included,
   # followed through landmark1d's own imports.

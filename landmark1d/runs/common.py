@@ -22,7 +22,7 @@ from landmark1d import models
 from landmark1d.geometry import heatmaps
 from landmark1d.geometry import landmark_sets
 from landmark1d.runs import schema
-from landmark1d.train import loop
+from landmark1d.training import loop
 
 
 class DetectorRunError(ValueError):

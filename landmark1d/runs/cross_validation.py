@@ -19,7 +19,7 @@ from landmark1d.runs import datasets
 from landmark1d.runs import evaluate
 from landmark1d.runs import schema
 from landmark1d.runs import train
-from landmark1d.train import loop
+from landmark1d.training import loop
 
 
 CV_PARAMETERS = {"gamma": ("model", "coattention_gamma"),

@@ -23,7 +23,7 @@ from landmark1d.geometry import coordinates
 from landmark1d.runs import common
 from landmark1d.runs import datasets
 from landmark1d.runs import schema
-from landmark1d.train import loop
+from landmark1d.training import loop
 
 
 def eval_records(config: schema.ExperimentConfig, split: str,

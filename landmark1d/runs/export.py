@@ -6,7 +6,7 @@ from landmark1d import models
 from landmark1d.runs import common
 from landmark1d.runs import datasets
 from landmark1d.runs import schema
-from landmark1d.serving import export as saved_model
+from landmark1d.serving import saved_model
 
 
 def run(config: schema.ExperimentConfig, workdir: str, path: str, *,

@@ -23,7 +23,7 @@ from landmark1d.geometry import heatmaps
 from landmark1d.geometry import landmark_sets
 from landmark1d.models import builders
 from landmark1d.runs import overrides
-from landmark1d.train import loop
+from landmark1d.training import loop
 
 
 # `data.landmark_set` of a config whose scheme comes from its dataset.

@@ -3,7 +3,7 @@
 `run(config, workdir)` checks what the run needs before the first step (the
 tracker's detector run, the eval splits), writes `config.json`, builds the
 model under the distribution strategy and hands the resumable stream to
-`landmark1d.train.loop`.
+`landmark1d.training.loop`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from landmark1d.runs import datasets
 from landmark1d.runs import evaluate
 from landmark1d.runs import schema
 from landmark1d.serving import drawing
-from landmark1d.train import loop
-from landmark1d.train import losses
+from landmark1d.training import loop
+from landmark1d.training import losses
 
 
 def _summary_hook(config, model, workdir, log):

@@ -29,7 +29,7 @@ def convert(saved_model: str, precision: str = "float32",
   """The `detect` signature of `saved_model` as a TFLite flatbuffer.
 
   Args:
-    saved_model: SavedModel folder from `landmark1d.serving.export.export`.
+    saved_model: SavedModel folder from `landmark1d.serving.saved_model.export`.
     precision: "float32", "float16" or "int8".
     representative_crops: int8 only: uint8 crop batches `(B, F, F, 3)` that
       calibrate the activation ranges (a few hundred crops).
@@ -47,7 +47,7 @@ def convert(saved_model: str, precision: str = "float32",
         saved_model, signature_keys=[SIGNATURE])
   except ValueError as e:  # TF's message does not name the folder
     raise ValueError(f"{saved_model}: no '{SIGNATURE}' signature (export it "
-                     f"with landmark1d.serving.export): {e}") from e
+                     f"with landmark1d.serving.saved_model): {e}") from e
   if precision == "float16":
     converter.optimizations = [tf.lite.Optimize.DEFAULT]
     converter.target_spec.supported_types = [tf.float16]

@@ -50,7 +50,7 @@ def export(saved_model: str, folder: str, opset: int = OPSET) -> list[str]:
   """Writes `detect.onnx`, and `track_step.onnx` for a tracker, in `folder`.
 
   Args:
-    saved_model: SavedModel folder from `landmark1d.serving.export.export`.
+    saved_model: SavedModel folder from `landmark1d.serving.saved_model.export`.
     folder: where the `.onnx` files go.
     opset: ONNX opset, 17 or later.
 
@@ -68,7 +68,7 @@ def export(saved_model: str, folder: str, opset: int = OPSET) -> list[str]:
   signatures = loaded.signatures
   if "detect" not in signatures:
     raise ValueError(f"{saved_model}: no 'detect' signature (export it with "
-                     f"landmark1d.serving.export)")
+                     f"landmark1d.serving.saved_model)")
   metadata = {k: v.numpy() for k, v in signatures["metadata"]().items()}
   metadata = {k: v.decode() if isinstance(v, bytes) else str(v)
               for k, v in metadata.items()}

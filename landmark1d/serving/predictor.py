@@ -1,6 +1,6 @@
 """Calling an exported SavedModel from Python, with checked inputs.
 
-The SavedModel's signatures (landmark1d/serving/export.py) need nothing of this
+The SavedModel's signatures (landmark1d/serving/saved_model.py) need nothing of this
 package; this client adds what a program wants around them: input checks that
 name the field and what was expected, NumPy in and out, and face tracking
 across video frames (the next box is the tight box of the last landmarks).
@@ -96,7 +96,7 @@ class Faces:
 
 
 class ExportedModel:
-  """A SavedModel written by `landmark1d.serving.export.export`.
+  """A SavedModel written by `landmark1d.serving.saved_model.export`.
 
   Args:
     path: the SavedModel folder.

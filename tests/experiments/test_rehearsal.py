@@ -39,13 +39,13 @@ equal in every field except `name`, `description`, `model.coattention_gamma`,
 those are scalars that the same layers, pipelines, losses, decoders and
 scoring use with another value (gamma = 0 and lambda = 0 run the same ops);
 nor `train.lr_schedule`, `train.deterministic` and `train.bn_stats_examples`,
-whose code is tested where it lives (tests/landmark1d/train/test_loop.py,
+whose code is tested where it lives (tests/landmark1d/training/test_loop.py,
 tests/landmark1d/runs/test_determinism.py) and end to end by the accuracy
 benchmark's reduced run (tests/bench/test_accuracy_synthetic.py trains its
 smoke cells with all three); nor `model.backbone`: the mobile backbone is a
 model the loop, evaluation and export see only through its outputs, and
 tests/landmark1d/models/test_builders.py trains, saves and reloads it,
-tests/landmark1d/serving/test_export.py exports it. Every config is in exactly one group (tested).
+tests/landmark1d/serving/test_saved_model.py exports it. Every config is in exactly one group (tested).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from landmark1d.geometry import heatmaps
 from landmark1d.models import builders
-from landmark1d.train import losses
+from landmark1d.training import losses
 
 TINY = dict(num_landmarks=5, input_size=32, num_stacks=2, channels=16,
             hourglass_depth=2, attention_dims=4)

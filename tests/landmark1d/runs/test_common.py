@@ -14,7 +14,7 @@ from landmark1d.geometry import scheme_file
 from landmark1d.runs import common
 from landmark1d.runs import schema
 from landmark1d.runs import train
-from landmark1d.train import loop
+from landmark1d.training import loop
 from landmark1d_datasets import make_dummy_data
 
 

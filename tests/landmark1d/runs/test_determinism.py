@@ -7,7 +7,7 @@ from experiments import configs as registry
 from landmark1d.runs import common
 from landmark1d.runs import schema
 from landmark1d.runs import train
-from landmark1d.train import loop
+from landmark1d.training import loop
 
 
 def _config(data_dir):

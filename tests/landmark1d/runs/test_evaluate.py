@@ -12,7 +12,7 @@ from landmark1d.eval import scoring
 from landmark1d.runs import common
 from landmark1d.runs import evaluate
 from landmark1d.runs import schema
-from landmark1d.train import loop
+from landmark1d.training import loop
 
 
 def test_talking_face_is_scored_against_its_own_markup():

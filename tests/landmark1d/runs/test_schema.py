@@ -148,7 +148,7 @@ def test_per_frame_occlusion_is_off_by_default_and_set_by_its_path():
 
 def test_training_settings_compare_path_by_path():
   a = schema.training_settings(_config())
-  # Steps per tf.function call change no weight (tests/landmark1d/train).
+  # Steps per tf.function call change no weight (tests/landmark1d/training).
   assert a == schema.training_settings(schema.override(
       _config(), ["train.steps_per_loop=4"]))
   b = schema.training_settings(schema.override(_config(), [

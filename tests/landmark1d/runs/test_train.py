@@ -16,7 +16,7 @@ from landmark1d.runs import datasets
 from landmark1d.runs import evaluate
 from landmark1d.runs import schema
 from landmark1d.runs import train
-from landmark1d.train import loop
+from landmark1d.training import loop
 
 
 def test_a_missing_eval_split_stops_training_before_it_starts(mini_data_dir,

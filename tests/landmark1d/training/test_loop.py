@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from landmark1d.train import loop
+from landmark1d.training import loop
 
 GLOBAL_BATCH = 8
 

@@ -14,7 +14,7 @@ import tensorflow as tf
 from landmark1d import models
 from landmark1d.geometry import coordinates
 from landmark1d.geometry import heatmaps
-from landmark1d.serving import export
+from landmark1d.serving import saved_model
 
 F = 32
 TINY = dict(num_landmarks=68, input_size=F, num_stacks=1, channels=16,
@@ -130,11 +130,11 @@ def served(request, tmp_path_factory):
   if is_tracker:
     tracker = models.build_tracker(detector, filters=8)
     step = models.build_tracker_step(tracker)
-  module = export.LandmarkModule(
+  module = saved_model.LandmarkModule(
       detector, head=head, landmark_set="ibug68", crop_size=F,
       heatmap_length=length, sigma=1.0, decoder=decoder, context=1.4,
       shift=0.0, step_model=step)
-  path = export.export(module, str(folder / "saved"), {"name": "test"})
+  path = saved_model.export(module, str(folder / "saved"), {"name": "test"})
   rng = np.random.default_rng(0)
   inputs = {"image": rng.integers(0, 256, (60, 80, 3), dtype=np.uint8),
             "boxes": np.array([[20, 10, 50, 40], [5, 8, 30, 45]], np.float32),
@@ -216,13 +216,13 @@ def test_detect_signatures_match_keras(served):
   want = landmarks(inputs["crops"].astype(np.float32) / 255)
   np.testing.assert_allclose(got["detect"]["landmarks"], want, atol=1e-4)
   windows = coordinates.square_window(inputs["boxes"], 1.4, 0.0)
-  crops = export.crop_faces(inputs["image"], windows, F) / 255.0
+  crops = saved_model.crop_faces(inputs["image"], windows, F) / 255.0
   want_image = coordinates.crop_to_image(landmarks(crops), windows, F).numpy()
   np.testing.assert_allclose(got["detect_image"]["landmarks"], want_image,
                              atol=1e-4)
   # Face 1 of detect_images is cut from the 40 x 50 corner alone: its window
   # runs past that image's edge, where the padding must not show.
-  corner = export.crop_faces(inputs["image"][:40, :50], windows[1:], F) / 255.0
+  corner = saved_model.crop_faces(inputs["image"][:40, :50], windows[1:], F) / 255.0
   want_corner = coordinates.crop_to_image(landmarks(corner), windows[1:],
                                           F).numpy()
   np.testing.assert_allclose(got["detect_images"]["landmarks"],
@@ -264,7 +264,7 @@ def test_saved_model_cli_run_returns_the_landmarks(served, tmp_path):
 def test_unknown_decoder_is_rejected():
   model = models.build_detector("1d", heatmap_length=64, **TINY)
   with pytest.raises(ValueError, match="decoder"):
-    export.LandmarkModule(model, head="1d", landmark_set="ibug68",
+    saved_model.LandmarkModule(model, head="1d", landmark_set="ibug68",
                           crop_size=F, heatmap_length=64, sigma=1.0,
                           decoder="median", context=1.4, shift=0.0)
 
@@ -290,10 +290,10 @@ def test_wrong_input_shapes_are_named_by_the_signatures(tiny_exports):
 def test_mobile_backbone_exports_through_the_same_path(tmp_path):
   detector = models.build_detector("1d", heatmap_length=64,
                                    backbone="mobile", **TINY)
-  module = export.LandmarkModule(
+  module = saved_model.LandmarkModule(
       detector, head="1d", landmark_set="ibug68", crop_size=F,
       heatmap_length=64, sigma=1.0, decoder="argmax", context=1.4, shift=0.0)
-  path = export.export(module, str(tmp_path / "saved"), {"name": "test"})
+  path = saved_model.export(module, str(tmp_path / "saved"), {"name": "test"})
   crops = np.random.default_rng(2).integers(0, 256, (2, F, F, 3), np.uint8)
   got = tf.saved_model.load(path).signatures["detect"](
       images=tf.constant(crops))["landmarks"].numpy()

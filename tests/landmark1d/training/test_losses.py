@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from landmark1d.train import losses
+from landmark1d.training import losses
 
 
 def test_detector_loss_sums_squared_errors_over_stacks_and_visible_landmarks():

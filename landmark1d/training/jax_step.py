@@ -43,7 +43,7 @@ def initial_state(model: keras.Model,
   Builds the optimizer on the model's trainable variables if it is not built.
   """
   if keras.backend.backend() != "jax":
-    raise RuntimeError(f"landmark1d.train.jax_step needs KERAS_BACKEND=jax, "
+    raise RuntimeError(f"landmark1d.training.jax_step needs KERAS_BACKEND=jax, "
                        f"this process runs {keras.backend.backend()!r}")
   if not optimizer.built:
     optimizer.build(model.trainable_variables)

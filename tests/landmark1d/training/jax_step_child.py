@@ -20,7 +20,7 @@ import keras
 import numpy as np
 
 from landmark1d import models
-from landmark1d.train import losses
+from landmark1d.training import losses
 
 
 def build(spec: dict):
@@ -34,7 +34,7 @@ def build(spec: dict):
 def _run(folder: str, name: str, spec: dict):
   # Only here: the TensorFlow-side test imports this module for `build`.
   import jax  # pylint: disable=g-import-not-at-top
-  from landmark1d.train import jax_step  # pylint: disable=g-import-not-at-top
+  from landmark1d.training import jax_step  # pylint: disable=g-import-not-at-top
   model = build(spec)
   model.load_weights(os.path.join(folder, f"{name}.weights.h5"))
   with np.load(os.path.join(folder, f"{name}.npz")) as f:

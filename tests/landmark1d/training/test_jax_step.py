@@ -14,7 +14,7 @@ inter-stack merges, eq. 13 fusion) at 2 stacks of depth 2, F = 64. At the
 paper's size (4 stacks of depth 4, 256 channels, F = 256) the test costs
 about 220 s of CPU, nearly all of it tracing and compiling the 4-stack graph,
 which does not shrink with width or batch (BUILD_NOTES.md):
-  LANDMARK1D_JAX_TEST_SIZE=paper pytest tests/landmark1d/train/test_jax_step.py
+  LANDMARK1D_JAX_TEST_SIZE=paper pytest tests/landmark1d/training/test_jax_step.py
 """
 
 import importlib.util
@@ -27,8 +27,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from landmark1d.train import loop
-from landmark1d.train import losses
+from landmark1d.training import loop
+from landmark1d.training import losses
 
 CHILD = os.path.join(os.path.dirname(__file__), "jax_step_child.py")
 _spec = importlib.util.spec_from_file_location("jax_step_child", CHILD)
