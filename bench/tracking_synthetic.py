@@ -45,6 +45,7 @@ from bench import cell_runs
 from bench import cli
 from bench import seed_statistics as stats
 from experiments import configs as registry
+from experiments import runbook
 from experiments.configs import tracking as cells_lib
 from landmark1d.eval import scoring
 from landmark1d.geometry import temporal_filters
@@ -423,18 +424,9 @@ REPORT_METRICS = ("nrmse", "nrmse_degraded", "nrmse_clean", "jitter")
 
 def update_report(text: str, results: dict) -> str:
   """`text` with its block between REPORT_BEGIN and REPORT_END set to the
-  results' tables.
-
-  Raises:
-    ValueError: when the markers are missing.
-  """
-  if REPORT_BEGIN not in text or REPORT_END not in text:
-    raise ValueError(f"the document has no block between {REPORT_BEGIN!r} "
-                     f"and {REPORT_END!r}")
-  head, rest = text.split(REPORT_BEGIN, 1)
-  _, tail = rest.split(REPORT_END, 1)
-  block = markdown(results, REPORT_METRICS)
-  return f"{head}{REPORT_BEGIN}\n{block}\n{REPORT_END}{tail}"
+  results' tables (ValueError when the markers are missing)."""
+  return runbook.replace_block(text, REPORT_BEGIN, REPORT_END,
+                               markdown(results, REPORT_METRICS))
 
 
 def main(argv):
