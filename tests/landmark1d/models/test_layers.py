@@ -50,6 +50,11 @@ SPECS = {
     "MultiScaleBlock": Spec({"filters": 8}, ((2, 8, 8, 4),)),
     "Hourglass": Spec({"filters": 8, "depth": 2}, ((2, 8, 8, 8),)),
     "Stem": Spec({"filters": 8}, ((2, 16, 16, 3),)),
+    "InvertedResidual": Spec({"filters": 8, "expanded": 16,
+                              "squeeze_excite": True,
+                              "activation": "hard_swish"}, ((2, 8, 8, 8),)),
+    # Depth 1 below F/4 = 8: a 32 px image.
+    "MobileBackbone": Spec({"filters": 8, "depth": 1}, ((2, 32, 32, 3),)),
     "CoAttention": Spec({"gamma": 0.3}, ((2, 3, 7, 4), (2, 3, 5, 4))),
     "HeatmapEncoder": Spec({"rank": 1, "filters": 8}, ((2, 5, 16),)),
     "HeatmapDecoder": Spec({"rank": 1, "num_landmarks": 5, "filters": 8},
