@@ -4,7 +4,7 @@ The CPU is split into two logical devices before TF initialises, so tests can
 run MirroredStrategy with 2 replicas in-process. `tiny_exports` serves the
 serving-side tests (predictor, CLI) one pair of small SavedModels;
 `rehearsal_data_dir` holds every dataset, the real ones built from their
-`dummy_data/` folders.
+`dummy_data/` folders; `smoke_detector_workdir` is one trained smoke run.
 """
 
 import os
@@ -75,6 +75,21 @@ def rehearsal_data_dir(mini_data_dir):
       landmark1d_datasets.prepare(name, mini_data_dir,
                                   make_dummy_data.dummy_dir(name))
   return mini_data_dir
+
+
+@pytest.fixture(scope="session")
+def smoke_detector_workdir(tmp_path_factory, mini_data_dir):
+  """A workdir of `synthetic_det1d_smoke` trained on the mini stills, once
+  per session, for the benchmarks that read a trained run (they export into
+  their own folders and leave it unchanged)."""
+  from experiments import configs as registry  # pylint: disable=g-import-not-at-top
+  from landmark1d.runs import schema  # pylint: disable=g-import-not-at-top
+  from landmark1d.runs import train  # pylint: disable=g-import-not-at-top
+  workdir = str(tmp_path_factory.mktemp("smoke_detector") / "run")
+  config = schema.override(registry.get("synthetic_det1d_smoke"), [
+      f"data.data_dir={mini_data_dir}", "data.dataset=synthetic_faces/mini"])
+  train.run(config.validate(), workdir, log=lambda _: None)
+  return workdir
 
 
 MOCK_CATALOG_EXAMPLES = 6

@@ -7,9 +7,6 @@ import numpy as np
 import pytest
 
 from bench import confidence_separation
-from experiments import configs as registry
-from landmark1d.runs import schema
-from landmark1d.runs import train
 from landmark1d_datasets.synthetic_faces import scene as scene_lib
 from landmark1d_datasets.synthetic_faces import (
     synthetic_faces_dataset_builder as builder_lib)
@@ -58,13 +55,9 @@ def test_the_face_free_twin_keeps_the_picture_around_the_face(index):
 
 
 def test_reduced_run_scores_faces_backgrounds_and_zero_crops_in_0_1(
-    tmp_path, mini_data_dir):
-  workdir = str(tmp_path / "run")
-  config = schema.override(registry.get("synthetic_det1d_smoke"), [
-      f"data.data_dir={mini_data_dir}", "data.dataset=synthetic_faces/mini"])
-  train.run(config.validate(), workdir, log=lambda _: None)
+    tmp_path, smoke_detector_workdir):
   results = confidence_separation.run("reduced", str(tmp_path / "out"),
-                                      workdir)
+                                      smoke_detector_workdir)
   written = json.loads((tmp_path / "out" / "confidence_separation.json")
                        .read_text())
   assert written == json.loads(json.dumps(results))

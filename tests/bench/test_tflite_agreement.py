@@ -5,18 +5,12 @@ import json
 import os
 
 from bench import tflite_agreement
-from experiments import configs as registry
-from landmark1d.runs import schema
-from landmark1d.runs import train
 
 
 def test_reduced_run_scores_each_precision_and_float32_matches(
-    tmp_path, mini_data_dir):
-  workdir = str(tmp_path / "run")
-  config = schema.override(registry.get("synthetic_det1d_smoke"), [
-      f"data.data_dir={mini_data_dir}", "data.dataset=synthetic_faces/mini"])
-  train.run(config.validate(), workdir, log=lambda _: None)
-  results = tflite_agreement.run("reduced", str(tmp_path / "out"), workdir)
+    tmp_path, smoke_detector_workdir):
+  results = tflite_agreement.run("reduced", str(tmp_path / "out"),
+                                 smoke_detector_workdir)
   written = json.loads((tmp_path / "out" / "tflite_agreement.json")
                        .read_text())
   assert written == json.loads(json.dumps(results))
