@@ -165,6 +165,8 @@ def smoke(config: schema.ExperimentConfig) -> schema.ExperimentConfig:
   config.data.clip_length = min(config.data.clip_length, 3)
   config.model.num_stacks = 1
   config.model.channels = 16
+  if config.model.head_width:
+    config.model.head_width = min(config.model.head_width, 16)
   config.model.hourglass_depth = 2
   config.model.heatmap_length = 32 if config.model.head == "2d" else 64
   config.model.attention_dims = 4

@@ -8,7 +8,8 @@ Main job (README):
   python -m experiments.evaluate --workdir=runs/quickstart
 Short runs of the others (1500 steps, constant learning rate):
   synthetic_det1d_L{16..192}, synthetic_det2d_L{16,32,64}, synthetic_det1d_gamma{0.0..1.0},
-  synthetic_det1d_mobile (the main job's model on the mobile backbone, for CPU serving),
+  synthetic_det1d_mobile (the main job's model on the mobile backbone with a
+    32-channel head, for CPU serving),
   synthetic_trk1d (lambda 0.3), synthetic_trk1d_lambda0, synthetic_trk2d_L{16,32}.
 A tracker starts from a finished run of the detector of its head and L
 (`tracker.detector_config`: synthetic_det1d, the main job's, for synthetic_trk1d):
@@ -18,7 +19,7 @@ The accuracy benchmark's cells (bench/accuracy_synthetic.py), trained to converg
 synthetic_faces/images_20k, 3 seeds each (`--set=train.seed=k`):
   accuracy_det1d_L{16,32,64,128,192}, accuracy_det2d_L{16,32,64},
   accuracy_det1d_gamma{0.0,1.0} (gamma 0.3 is accuracy_det1d_L192),
-  accuracy_det1d_mobile (accuracy_det1d_L192 on the mobile backbone),
+  accuracy_det1d_mobile (accuracy_det1d_L192 on the mobile backbone, head 32 wide),
   accuracy_trk1d_lambda{0.0,0.3} (from an accuracy_det1d_L192 run of the same seed).
 """
 
@@ -43,13 +44,19 @@ def _detector(head="1d", length=192, gamma=0.3,
   return make
 
 
+MOBILE_HEAD_WIDTH = 32
+
+
 def _mobile(make):
   """`make`'s config with the mobile backbone in place of the hourglass (the
-  same channels, depth, head, L and training)."""
+  same channels, depth, L and training) and the 1D head's convolutions 32
+  channels wide instead of 64: at C = 64 the head is 70 % of the mobile
+  model's cost (BUILD_NOTES.md, issue 27)."""
   def make_mobile():
     config = make()
     config.model.backbone = "mobile"
-    config.description += ", mobile backbone"
+    config.model.head_width = MOBILE_HEAD_WIDTH
+    config.description += f", mobile backbone, head {MOBILE_HEAD_WIDTH} wide"
     return config
   return make_mobile
 

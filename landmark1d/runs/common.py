@@ -42,7 +42,7 @@ def build_detector(config: schema.ExperimentConfig) -> keras.Model:
       heatmap_length=m.heatmap_length, input_size=config.data.crop_size,
       num_stacks=m.num_stacks, channels=m.channels,
       hourglass_depth=m.hourglass_depth, coattention_gamma=m.coattention_gamma,
-      attention_dims=m.attention_dims)
+      attention_dims=m.attention_dims, head_width=m.head_width)
 
 
 def build_model(config: schema.ExperimentConfig,

@@ -148,6 +148,10 @@ class ModelConfig:
       F/4 in the mobile backbone.
     coattention_gamma: gamma of eq. 10 (paper: 0.3); 0 turns co-attention off.
     attention_dims: a, the per-channel feature size in eq. 9.
+    head_width: channels of the head's convolutions (CNN1 / CNN2, or the 2D
+      head's resampling); None = the builder's max(C / 4, min(C, 64)). The
+      paper does not give it; a narrower head is what makes the mobile model
+      fast (the 1D head is most of its cost at C = 64).
   """
 
   head: str = "1d"
@@ -159,6 +163,7 @@ class ModelConfig:
   hourglass_depth: int = 4
   coattention_gamma: float = 0.3
   attention_dims: int = 16
+  head_width: int | None = None
 
   def validate(self):
     _require(self.head in ("1d", "2d"), f"model.head must be '1d' or '2d', "
@@ -178,6 +183,8 @@ class ModelConfig:
     _require(self.coattention_gamma >= 0, "model.coattention_gamma must be "
              ">= 0")
     _require(self.attention_dims >= 1, "model.attention_dims must be >= 1")
+    _require(self.head_width is None or self.head_width >= 1,
+             f"model.head_width must be >= 1 or None, got {self.head_width}")
 
 
 @dataclasses.dataclass

@@ -117,7 +117,8 @@ def test_cells_differ_only_in_what_they_study():
       # Trackers: the detector's model, on clips; lambda varies.
       assert values["model"] == reference["model"]
       continue
-    for field in ("head", "backbone", "heatmap_length", "coattention_gamma"):
+    for field in ("head", "backbone", "heatmap_length", "coattention_gamma",
+                  "head_width"):
       values["model"][field] = reference["model"][field]
     assert values == reference, name
   lam = [settings(f"accuracy_trk1d_lambda{v}") for v in (0.0, 0.3)]

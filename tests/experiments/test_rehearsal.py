@@ -42,8 +42,8 @@ nor `train.lr_schedule`, `train.deterministic` and `train.bn_stats_examples`,
 whose code is tested where it lives (tests/landmark1d/training/test_loop.py,
 tests/landmark1d/runs/test_determinism.py) and end to end by the accuracy
 benchmark's reduced run (tests/bench/test_accuracy_synthetic.py trains its
-smoke cells with all three); nor `model.backbone`: the mobile backbone is a
-model the loop, evaluation and export see only through its outputs, and
+smoke cells with all three); nor `model.backbone` and `model.head_width`: the
+mobile backbone and the head's width change a model the loop, evaluation and export see only through its outputs, and
 tests/landmark1d/models/test_builders.py trains, saves and reloads it,
 tests/landmark1d/serving/test_saved_model.py exports it. Every config is in exactly one group (tested).
 """
@@ -98,7 +98,7 @@ SCALARS = (("name",), ("description",), ("model", "coattention_gamma"),
            ("model", "heatmap_length"), ("tracker", "fusion_lambda"),
            ("tracker", "detector_config"), ("train", "lr_schedule"),
            ("train", "deterministic"), ("train", "bn_stats_examples"),
-           ("model", "backbone"))
+           ("model", "backbone"), ("model", "head_width"))
 
 
 def _smoke(name: str):

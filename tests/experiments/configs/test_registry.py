@@ -64,12 +64,14 @@ def test_table2_ablation_differs_only_in_lambda():
 @pytest.mark.parametrize("mobile,reference", [
     ("synthetic_det1d_mobile", "synthetic_det1d"),
     ("accuracy_det1d_mobile", "accuracy_det1d_L192")])
-def test_mobile_configs_change_only_the_backbone(mobile, reference):
+def test_mobile_configs_change_only_the_backbone_and_head_width(mobile,
+                                                                reference):
   a, b = configs.get(mobile), configs.get(reference)
   assert (a.model.backbone, b.model.backbone) == ("mobile", "hourglass")
-  assert [path for path, _, _ in schema.differences(
-      schema.training_settings(a), schema.training_settings(b))] == [
-          "model.backbone"]
+  assert (a.model.head_width, b.model.head_width) == (32, None)
+  assert sorted(path for path, _, _ in schema.differences(
+      schema.training_settings(a), schema.training_settings(b))) == [
+          "model.backbone", "model.head_width"]
 
 
 def test_talking_face_scores_the_seven_common_points():

@@ -24,6 +24,17 @@ def test_workdir_config_round_trips(tmp_path):
   assert common.load_config(str(tmp_path)) == config
 
 
+def test_model_head_width_sets_the_width_of_every_head_convolution():
+  config = schema.override(registry.get("synthetic_det1d_mobile_smoke"),
+                           ["model.head_width=8"])
+  model = common.build_detector(config)
+  head = model.get_layer("head0")
+  assert head.width == 8
+  kernels = [w for w in head.weights if "cnn1x_conv0" in w.path
+             and w.path.endswith("kernel")]
+  assert [tuple(k.shape) for k in kernels] == [(3, 3, 8, 8)]
+
+
 def test_missing_workdir_config_names_the_file(tmp_path):
   with pytest.raises(FileNotFoundError, match="config.json"):
     common.load_config(str(tmp_path / "nowhere"))

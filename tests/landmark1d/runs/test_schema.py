@@ -51,6 +51,7 @@ def test_overrides_coerce_to_the_declared_types():
     ("model.backbone=resnet", "model.backbone must be one of"),
     ("model.backbone=mobile", "model.num_stacks must be 1 with "
      "model.backbone 'mobile' .*got 4"),
+    ("model.head_width=0", "model.head_width must be >= 1 or None"),
     ("tracker.fusion_lambda=1.5", r"fusion_lambda must be in \[0, 1\]"),
     ("data.landmark_set=ibug69", "Unknown landmark set"),
     ("steps", "must look like section.field=value"),
