@@ -162,10 +162,15 @@ def _side_by_side(values, documents) -> str:
           "2 cores")
 
 
+def _seed_count(counts: set[int]) -> str:
+  """`5 seeds`, or `3-4 seeds of 5` while the benchmark is unfinished."""
+  text = "-".join(map(str, sorted(counts))) + " seeds"
+  return text if counts == {5} else text + " of 5"
+
+
 def _tracking_means(values, documents) -> str:
-  seeds = sorted({v["n"] for v in values})
   return (" / ".join(f"{v['mean']:.2f}" for v in values) +
-          f" % ({'-'.join(map(str, seeds))} seeds of 5)")
+          f" % ({_seed_count({v['n'] for v in values})})")
 
 
 def _tracking_pairs(values, documents) -> str:
@@ -176,9 +181,8 @@ def _tracking_pairs(values, documents) -> str:
             "first lower" if p["high"] < 0 else "not shown")
     parts.append(f"{p['difference']:+.2f} [{p['low']:+.2f}, "
                  f"{p['high']:+.2f}] ({word})")
-  seeds = sorted({len(c["paired"]["seeds"]) for c in values})
-  return (f"{'; '.join(parts)} points, "
-          f"{'-'.join(map(str, seeds))} seeds of 5")
+  seeds = {len(c["paired"]["seeds"]) for c in values}
+  return f"{'; '.join(parts)} points, {_seed_count(seeds)}"
 
 
 # README row ("what" cell) -> how its result cell is printed from its values.
