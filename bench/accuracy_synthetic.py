@@ -36,6 +36,8 @@ the video frames is recorded beside the tracker's.
       --workdir=runs/accuracy --data_dir=runs/tensorflow_datasets
   python -m bench.accuracy_synthetic --mode=full --out=docs/bench \\
       --cells=accuracy_det1d_L16      # one cell (all seeds), then commit
+  python -m bench.accuracy_synthetic --out=docs/bench \\
+      --update_docs=docs/reproduction.md   # the report's tables from the JSON
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from bench import accuracy_scores
 from bench import cell_runs
 from bench import cli
 from experiments import configs as registry
+from experiments import runbook
 from landmark1d.runs import common
 from landmark1d.runs import schema
 
@@ -157,11 +160,32 @@ def run(mode: str, out: str, workdir: str, data_dir: str,
   return results
 
 
+# docs/reproduction.md's generated block (a test checks it is current).
+REPORT_BEGIN, REPORT_END = cli.report_markers(NAME)
+
+
+def update_report(text: str, results: dict) -> str:
+  """`text` with its block between REPORT_BEGIN and REPORT_END set to the
+  cells, claims and trends tables (ValueError when the markers are
+  missing)."""
+  return runbook.replace_block(text, REPORT_BEGIN, REPORT_END,
+                               accuracy_report.markdown(results))
+
+
 def main(argv):
   del argv
   logging.set_verbosity(logging.WARNING)  # tfds is chatty at INFO
   f = cli.FLAGS
-  print(accuracy_report.markdown(run(f.mode, f.out, f.workdir, f.data_dir, f.cells)))
+  if f.update_docs:
+    results = cli.read_json(f.out, NAME)
+    if results is None:
+      raise cli.UsageError(f"--out={f.out} holds no {NAME}.json")
+    cli.rewrite_document(f.update_docs,
+                         lambda text: update_report(text, results))
+    accuracy_report.plot(results, os.path.join(f.out, f"{NAME}.png"))
+    return
+  print(accuracy_report.markdown(run(f.mode, f.out, f.workdir, f.data_dir,
+                                     f.cells)))
 
 
 if __name__ == "__main__":
@@ -169,4 +193,5 @@ if __name__ == "__main__":
   cli.define_run_flags("runs/accuracy")
   flags.DEFINE_list("cells", None,
                     "Only these cells of --mode (default: all of them).")
+  cli.define_update_docs_flag("tables and the figure")
   cli.run(main)

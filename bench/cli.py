@@ -53,6 +53,28 @@ def define_run_flags(workdir: str):
                       "tfds data_dir for the synthetic sets.")
 
 
+def report_markers(name: str) -> tuple[str, str]:
+  """The lines around the block of a document that `<name>.json` generates
+  (docs/reproduction.md's tables; a test per benchmark keeps each current)."""
+  return (f"<!-- {name}.json, by --update_docs -->",
+          f"<!-- end of {name}.json -->")
+
+
+def define_update_docs_flag(what: str):
+  """Defines --update_docs; call from a benchmark's `__main__` block."""
+  flags.DEFINE_string("update_docs", None,
+                      f"Run nothing: rewrite this document's {what} (e.g. "
+                      "docs/reproduction.md) from --out's JSON.")
+
+
+def rewrite_document(path: str, update) -> None:
+  """Writes `update(text)` over the document at `path`."""
+  with open(path, encoding="utf-8") as f:
+    text = f.read()
+  with open(path, "w", encoding="utf-8") as f:
+    f.write(update(text))
+
+
 def write_json(results: dict, out: str, name: str) -> str:
   """Writes `<out>/<name>.json`; returns its path."""
   os.makedirs(out, exist_ok=True)

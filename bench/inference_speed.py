@@ -18,10 +18,10 @@ accuracy the README's main job measures; dlib's 68-point shape predictor
 Side by side (`side_by_side`): latency in ms at batch 1 and one thread, of
 one face crop (the 300-W dummy face, cropped as the CLI crops), in
 interleaved rounds so that every row sees the same machine load: the
-`synthetic_det1d` and `synthetic_det1d_mobile` models (and the mobile one at
-C = 32) through TFLite float32 and int8 and through ONNX Runtime (tf2onnx
-conversion of the `detect` signature; rows skipped with the reason when
-tf2onnx or onnxruntime is not installed), MediaPipe's face_landmark.tflite
+`synthetic_det1d` and `synthetic_det1d_mobile` models (and the mobile
+backbone under the hourglass model's 64-wide head) through TFLite float32 and
+int8 and through ONNX Runtime (tf2onnx conversion of the `detect` signature;
+rows skipped with the reason when tf2onnx or onnxruntime is not installed), MediaPipe's face_landmark.tflite
 (468 points, 192 px input; taken from the mediapipe wheel with `pip
 download`, cached at --mediapipe_model, run by ai-edge-litert) and dlib's
 predictor. Each row's median over rounds, and its ratio to MediaPipe's.
@@ -29,6 +29,8 @@ predictor. Each row's median over rounds, and its ratio to MediaPipe's.
   python -m bench.inference_speed --mode=full --out=docs/bench
   python -m bench.inference_speed --mode=full --out=docs/bench \\
       --parts=side_by_side        # again alone, the throughput kept
+  python -m bench.inference_speed --out=docs/bench \\
+      --update_docs=docs/reproduction.md   # the report's table from the JSON
 """
 
 from __future__ import annotations
@@ -48,9 +50,11 @@ import tensorflow as tf
 from bench import cli
 from bench import machine
 from experiments import configs as registry
+from experiments import runbook
 from landmark1d import models
 from landmark1d.geometry import coordinates
 from landmark1d.geometry import pts
+from landmark1d.models import builders
 from landmark1d.models import cost
 from landmark1d.runs import common
 from landmark1d.runs import export as export_run
@@ -240,7 +244,8 @@ def _side_by_side_rows(spec: dict, folder: str, mediapipe_model: str):
                      "mflops": cost.count_flops(model, (1, f, f, 3)) / 1e6,
                      "crop_size": f, "backbone": config.model.backbone,
                      "channels": config.model.channels,
-                     "head_width": config.model.head_width}
+                     "head_width": builders.resolved_head_width(
+                         config.model.channels, config.model.head_width)}
     path = export_run.run(config, None, os.path.join(folder, prefix),
                           model=model)
     # int8 ranges from the face crop under pixel noise: the weights are
@@ -354,6 +359,48 @@ def _side_by_side_part(mode: str, mediapipe_model: str) -> dict:
   return part
 
 
+# docs/reproduction.md's generated side-by-side table (a test keeps it current).
+REPORT_BEGIN, REPORT_END = cli.report_markers(NAME)
+SIDE_BY_SIDE_RUNTIMES = ("tflite_float32", "tflite_int8", "onnxruntime")
+
+
+def side_by_side_markdown(part: dict) -> str:
+  """The side-by-side part as a table: ms per face and ratio to MediaPipe."""
+  rows = part["rows"]
+
+  def cell(name: str) -> str:
+    if name not in rows:
+      return "skipped" if name in part["skipped"] else ""
+    row = rows[name]
+    ratio = row.get("median_ms_over_mediapipe")
+    return f"{row['median_ms']:.2f}" + (f" ({ratio:.2f}x)" if ratio else "")
+
+  lines = ["| model | backbone, C, head width | MFLOPs | TFLite float32 (ms, "
+           "x MediaPipe) | TFLite int8 | ONNX Runtime |",
+           "| --- | --- | ---: | ---: | ---: | ---: |"]
+  for model, size in part["models"].items():
+    cells = " | ".join(cell(f"{model}/{runtime}")
+                       for runtime in SIDE_BY_SIDE_RUNTIMES)
+    lines.append(f"| `{model}` | {size['backbone']}, {size['channels']}, "
+                 f"{size['head_width']} | {size['mflops']:.0f} | {cells} |")
+  lines += [f"| MediaPipe face_landmark | | | {cell(MEDIAPIPE_ROW)} | | |",
+            f"| dlib 68-point predictor | | | {cell(DLIB_ROW)} | | |"]
+  m = part["machine"]
+  start, end = (m[f"load_average_1_5_15_at_{t}"][0] for t in ("start", "end"))
+  lines += ["", f"Median of {part['rounds']} interleaved rounds of "
+            f"{part['calls_per_round']} calls; 1-minute load average "
+            f"{start:.1f} at the start and {end:.1f} at the end, on "
+            f"{m['cpus_usable']} cores."]
+  return "\n".join(lines)
+
+
+def update_report(text: str, results: dict) -> str:
+  """`text` with its block between REPORT_BEGIN and REPORT_END set to the
+  side-by-side table (ValueError when the markers are missing)."""
+  return runbook.replace_block(text, REPORT_BEGIN, REPORT_END,
+                               side_by_side_markdown(results["side_by_side"]))
+
+
 def run(mode: str, out: str, mediapipe_model: str = DEFAULT_MEDIAPIPE_MODEL,
         parts=PARTS) -> dict:
   """Measures `parts`, keeps the others from `<out>`'s JSON; writes JSON and
@@ -447,8 +494,16 @@ def plot(results: dict, path: str):
 
 def main(argv):
   del argv
-  run(cli.FLAGS.mode, cli.FLAGS.out, cli.FLAGS.mediapipe_model,
-      cli.FLAGS.parts)
+  f = cli.FLAGS
+  if f.update_docs:
+    results = cli.read_json(f.out, NAME)
+    if results is None or "side_by_side" not in results:
+      raise cli.UsageError(f"--out={f.out} holds no {NAME}.json with a "
+                           "side_by_side part")
+    cli.rewrite_document(f.update_docs,
+                         lambda text: update_report(text, results))
+    return
+  run(f.mode, f.out, f.mediapipe_model, f.parts)
 
 
 if __name__ == "__main__":
@@ -459,4 +514,5 @@ if __name__ == "__main__":
   flags.DEFINE_list("parts", list(PARTS),
                     "Parts to measure; the others are kept from --out's "
                     "JSON.")
+  cli.define_update_docs_flag("side-by-side table")
   cli.run(main)

@@ -417,8 +417,7 @@ def markdown(results: dict, comparison_metrics=METRICS) -> str:
 
 
 # docs/reproduction.md's generated block (a test checks it is current).
-REPORT_BEGIN = "<!-- tracking_synthetic.json, by --update_docs -->"
-REPORT_END = "<!-- end of tracking_synthetic.json -->"
+REPORT_BEGIN, REPORT_END = cli.report_markers(NAME)
 REPORT_METRICS = ("nrmse", "nrmse_degraded", "nrmse_clean", "jitter")
 
 
@@ -438,10 +437,8 @@ def main(argv):
     if results is None:
       raise cli.UsageError(f"--out={f.out} holds no {NAME}.json")
     _write(results, f.out)  # the comparisons as this version computes them
-    with open(f.update_docs, encoding="utf-8") as doc:
-      text = doc.read()
-    with open(f.update_docs, "w", encoding="utf-8") as doc:
-      doc.write(update_report(text, results))
+    cli.rewrite_document(f.update_docs,
+                         lambda text: update_report(text, results))
     plot(results, os.path.join(f.out, f"{NAME}.png"))
     return
   seeds = [int(s) for s in f.seeds] if f.seeds else None
@@ -455,10 +452,7 @@ if __name__ == "__main__":
   flags.DEFINE_list("seeds", None, "Only these seeds (default: the mode's).")
   flags.DEFINE_multi_enum("phase", None, PHASES,
                           "Only these phases (default: main, then finetune).")
-  flags.DEFINE_string("update_docs", None,
-                      "Train nothing: rewrite this document's tables (e.g. "
-                      "docs/reproduction.md) and the figure from --out's "
-                      "JSON.")
+  cli.define_update_docs_flag("tables and the figure")
   flags.DEFINE_bool("skip_precheck", False,
                     "Train trackers even when the pre-check fails.")
   cli.run(main)

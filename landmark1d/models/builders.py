@@ -17,6 +17,12 @@ from landmark1d.models import mobilenet
 BACKBONES = ("hourglass", "mobile")
 
 
+def resolved_head_width(channels: int, head_width: int | None = None) -> int:
+  """The heads' convolution width: `head_width`, or by default C / 4 but at
+  least min(C, 64) (FAN's C = 256 gives 64; narrower features keep 64)."""
+  return head_width or max(channels // 4, min(channels, 64))
+
+
 def build_detector(head: str = "1d", *, backbone: str = "hourglass",
                    num_landmarks: int = 68,
                    heatmap_length: int = 768, input_size: int = 256,
@@ -59,7 +65,7 @@ def build_detector(head: str = "1d", *, backbone: str = "hourglass",
   if backbone == "mobile" and num_stacks != 1:
     raise ValueError(f"the mobile backbone has one stack, got num_stacks "
                      f"{num_stacks}")
-  width = head_width or max(channels // 4, min(channels, 64))
+  width = resolved_head_width(channels, head_width)
   images = keras.Input((input_size, input_size, 3), name="image")
   feature_side = input_size // 4
 

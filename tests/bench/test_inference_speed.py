@@ -143,3 +143,35 @@ def test_a_part_run_alone_keeps_the_other_from_the_json(tmp_path,
   assert results == dict(stored, side_by_side=part)
   assert json.loads((tmp_path / "inference_speed.json").read_text()) == (
       results)
+
+
+def _side_by_side_part():
+  """A side-by-side part of two models, MediaPipe and dlib, ONNX skipped."""
+  rows = inference_speed.side_by_side({
+      "lite/tflite_float32": [4.0], "lite/tflite_int8": [3.0],
+      "mobile/tflite_float32": [1.5], "mobile/tflite_int8": [1.8],
+      inference_speed.MEDIAPIPE_ROW: [2.0],
+      inference_speed.DLIB_ROW: [5.0]})
+  size = dict(backbone="hourglass", channels=64, head_width=64, mflops=131.0)
+  return {"rounds": 30, "calls_per_round": 40, "rows": rows,
+          "models": {"lite": size, "mobile": dict(size, backbone="mobile",
+                                                  head_width=32,
+                                                  mflops=47.49)},
+          "skipped": {"lite/onnxruntime": "not installed",
+                      "mobile/onnxruntime": "not installed"},
+          "machine": {"cpus_usable": 2,
+                      "load_average_1_5_15_at_start": [0.41, 0, 0],
+                      "load_average_1_5_15_at_end": [2.0, 0, 0]}}
+
+
+def test_side_by_side_table_prints_ms_and_ratio_to_mediapipe_per_runtime():
+  table = inference_speed.side_by_side_markdown(_side_by_side_part())
+  lines = table.splitlines()
+  assert ("| `mobile` | mobile, 64, 32 | 47 | 1.50 (0.75x) | 1.80 (0.90x) | "
+          "skipped |") in lines
+  assert ("| `lite` | hourglass, 64, 64 | 131 | 4.00 (2.00x) | 3.00 (1.50x) "
+          "| skipped |") in lines
+  assert "| MediaPipe face_landmark | | | 2.00 (1.00x) | | |" in lines
+  assert "| dlib 68-point predictor | | | 5.00 (2.50x) | | |" in lines
+  assert lines[-1].endswith("load average 0.4 at the start and 2.0 at the "
+                            "end, on 2 cores.")
