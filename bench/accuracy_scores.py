@@ -119,9 +119,11 @@ def run_tracker(config: schema.ExperimentConfig, workdir: str,
   The row also holds the detector alone on the same test frames.
   """
   row = cell_runs.trained_tracker(config, workdir, detector)
+  model = common.restore(config, workdir)  # one restore for every decoder
   for decoder in DECODERS:  # streamed frame by frame, the state reset per clip
     split, scores = next(iter(evaluate.run(
-        config, workdir, decoder=decoder, log=lambda _: None).items()))
+        config, workdir, decoder=decoder, model=model,
+        log=lambda _: None).items()))
     row[f"nrmse_{decoder}_percent"] = round(scores["model"].summary.nrmse, 4)
     if decoder == "argmax":
       row["jitter_percent"] = round(scores["model"].jitter, 4)

@@ -2,7 +2,8 @@
 
 The CPU is split into two logical devices before TF initialises, so tests can
 run MirroredStrategy with 2 replicas in-process. `tiny_exports` serves the
-serving-side tests (predictor, CLI) one pair of small SavedModels;
+serving-side tests (predictor, CLI) one pair of small SavedModels of
+`tiny_models`;
 `rehearsal_data_dir` holds every dataset, the real ones built from their
 `dummy_data/` folders; `smoke_detector_workdir` is one trained smoke run.
 """
@@ -23,19 +24,33 @@ tf.config.set_logical_device_configuration(
 
 
 @pytest.fixture(scope="session")
-def tiny_exports(tmp_path_factory):
-  """SavedModels of a random-weight tiny 1D detector and its tracker (F = 32).
+def tiny_models():
+  """The random-weight tiny 1D detector (F = 32, L = 64) and its tracker that
+  `tiny_exports` exports, for tests that check an export against its model.
+
+  Returns:
+    `{"detector": keras.Model, "tracker": keras.Model}`.
+  """
+  from landmark1d import models  # pylint: disable=g-import-not-at-top
+  keras.utils.set_random_seed(0)
+  detector = models.build_detector(
+      "1d", num_landmarks=68, heatmap_length=64, input_size=32, num_stacks=1,
+      channels=16, hourglass_depth=2, attention_dims=2)
+  return {"detector": detector,
+          "tracker": models.build_tracker(detector, filters=8)}
+
+
+@pytest.fixture(scope="session")
+def tiny_exports(tmp_path_factory, tiny_models):
+  """SavedModels of `tiny_models` (argmax decoder, context 1.4, no shift).
 
   Returns:
     `{"detector": path, "tracker": path}`.
   """
   from landmark1d import models  # pylint: disable=g-import-not-at-top
   from landmark1d.serving import saved_model  # pylint: disable=g-import-not-at-top
-  keras.utils.set_random_seed(0)
-  detector = models.build_detector(
-      "1d", num_landmarks=68, heatmap_length=64, input_size=32, num_stacks=1,
-      channels=16, hourglass_depth=2, attention_dims=2)
-  step = models.build_tracker_step(models.build_tracker(detector, filters=8))
+  detector = tiny_models["detector"]
+  step = models.build_tracker_step(tiny_models["tracker"])
   folder = tmp_path_factory.mktemp("exports")
   paths = {}
   for name, step_model in (("detector", None), ("tracker", step)):

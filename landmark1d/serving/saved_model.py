@@ -108,8 +108,17 @@ class LandmarkModule:
     self.context = float(context)
     self.shift = float(shift)
     self.step_model = step_model
+    # The signatures call the network through these functions, so export
+    # traces it once for them all instead of into each signature's graph
+    # (which export traces twice: Keras's variable scan, then the save).
+    crops01 = tf.TensorSpec([None, self.crop_size, self.crop_size, 3],
+                            tf.float32)
+    self._network = tf.function(lambda x: model(x, training=False),
+                                input_signature=[crops01], autograph=False)
     if step_model is not None:
-      self._step_fn = tracker_lib.step_function(step_model)
+      self._step_fn = tf.function(
+          tracker_lib.step_function(step_model),
+          input_signature=[crops01, self._state_specs()], autograph=False)
 
   def endpoints(self) -> dict:
     """`{signature name: (function, input signature)}`, `detect` first.
@@ -130,15 +139,17 @@ class LandmarkModule:
                                 [padded, sizes, boxes, image_index]),
               "metadata": (self._metadata, [])}
     if self.step_model is not None:
-      states = [tf.TensorSpec([None, *s.shape[1:]], tf.float32,
-                              name=f"state_{i}")
-                for i, s in enumerate(self.step_model.inputs[1:])]
+      states = self._state_specs()
       result.update(
           track_step=(self._track_step, [crops] + states),
           track_step_image=(self._track_step_image, [image, boxes] + states),
           zero_state=(self._zero_state,
                       [tf.TensorSpec([], tf.int32, name="batch_size")]))
     return result
+
+  def _state_specs(self) -> list:
+    return [tf.TensorSpec([None, *s.shape[1:]], tf.float32, name=f"state_{i}")
+            for i, s in enumerate(self.step_model.inputs[1:])]
 
   def _decode(self, outputs, stacked: bool):
     """Last-stack heatmaps -> crop-pixel landmarks and confidence."""
@@ -170,7 +181,7 @@ class LandmarkModule:
   def _detect(self, images):
     images = self._check_crops(images, "detect")
     x = tf.cast(images, tf.float32) / 255.0
-    landmarks, confidence = self._decode(self.model(x, training=False), True)
+    landmarks, confidence = self._decode(self._network(x), True)
     return {"landmarks": landmarks, "confidence": confidence}
 
   def _windows(self, boxes):
@@ -178,8 +189,7 @@ class LandmarkModule:
 
   def _detect_windows(self, crops, windows):
     """`(K, F, F, 3)` crops in 0 ... 255 cut at `windows` -> image pixels."""
-    landmarks, confidence = self._decode(
-        self.model(crops / 255.0, training=False), True)
+    landmarks, confidence = self._decode(self._network(crops / 255.0), True)
     return {"landmarks": coordinates.crop_to_image(landmarks, windows,
                                                    self.crop_size),
             "confidence": confidence}

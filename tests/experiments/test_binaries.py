@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 import onnxruntime
+import pytest
 import tensorflow as tf
 
 from experiments import configs as registry
@@ -39,21 +40,40 @@ def _weights(checkpoint_dir):
           if k.startswith("model/") and "OPTIMIZER_SLOT" not in k}
 
 
-def test_train_evaluate_writes_tables_and_loss_drops(mini_data_dir, tmp_path):
-  workdir = str(tmp_path / "run")
+# The flags of `trained_run`; checkpoints at every step so the SIGKILL test
+# can resume this very run's training mid-way.
+_TRAINED = ["--set=train.steps=12", "--set=train.learning_rate=0.003",
+            "--set=train.log_every=1", "--set=train.eval_examples=16",
+            "--set=train.checkpoint_every=1"]
+
+
+@pytest.fixture(scope="module")
+def trained_run(mini_data_dir, tmp_path_factory):
+  """One smoke detector trained and evaluated by the binary, uninterrupted:
+  the training test reads its output and exports it, the SIGKILL test
+  compares its own run's checkpoint with this one's (exports leave the
+  checkpoints unchanged).
+
+  Returns:
+    `(workdir, the binary's stdout)`.
+  """
+  workdir = str(tmp_path_factory.mktemp("trained") / "run")
   out = subprocess.run(
-      _args(mini_data_dir, workdir, "synthetic_det1d_smoke",
-            "--set=train.steps=12", "--set=train.learning_rate=0.003",
-            "--set=train.log_every=1", "--set=train.eval_examples=16"),
+      _args(mini_data_dir, workdir, "synthetic_det1d_smoke", *_TRAINED),
       cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=600)
   assert out.returncode == 0, out.stderr[-3000:]
+  return workdir, out.stdout
+
+
+def test_train_evaluate_writes_tables_and_loss_drops(trained_run):
+  workdir, stdout = trained_run
   losses = [float(line.split("loss ")[1].split()[0])
-            for line in out.stdout.splitlines() if line.startswith("step ")
+            for line in stdout.splitlines() if line.startswith("step ")
             and "loss" in line]
   assert len(losses) == 12 and np.mean(losses[-3:]) < np.mean(losses[:3])
   # Validation scores all eval_examples, over two eval batches of 8.
-  assert "validation NRMSE" in out.stdout
-  assert all(line.endswith("on 16 images") for line in out.stdout.splitlines()
+  assert "validation NRMSE" in stdout
+  assert all(line.endswith("on 16 images") for line in stdout.splitlines()
              if "validation NRMSE" in line)
   summary = json.load(open(os.path.join(workdir, "eval", "summary.json")))
   assert summary["test"]["images"] == 16  # the tiny test split
@@ -79,13 +99,11 @@ def test_train_evaluate_writes_tables_and_loss_drops(mini_data_dir, tmp_path):
 
 
 def test_sigkill_then_resume_equals_an_uninterrupted_run(mini_data_dir,
+                                                         trained_run,
                                                          tmp_path):
-  steps = ["--set=train.steps=10", "--set=train.checkpoint_every=1",
-           "--evaluate=false"]
-  whole = str(tmp_path / "whole")
-  subprocess.run(_args(mini_data_dir, whole, "synthetic_det1d_smoke", *steps),
-                 cwd=ROOT, env=_env(), check=True, capture_output=True,
-                 timeout=600)
+  # The same training as `trained_run`; the evaluation after it, which reads
+  # the final checkpoint and leaves it unchanged, is not needed here.
+  steps = [*_TRAINED, "--evaluate=false"]
   killed = str(tmp_path / "killed")
   proc = subprocess.Popen(_args(mini_data_dir, killed,
                                 "synthetic_det1d_smoke", *steps),
@@ -101,14 +119,14 @@ def test_sigkill_then_resume_equals_an_uninterrupted_run(mini_data_dir,
   proc.send_signal(signal.SIGKILL)
   proc.wait()
   stopped_at = int(tf.train.latest_checkpoint(ckpt).rsplit("-", 1)[1])
-  assert stopped_at < 10
+  assert stopped_at < 12
   resumed = subprocess.run(_args(mini_data_dir, killed,
                                  "synthetic_det1d_smoke", *steps),
                            cwd=ROOT, env=_env(), capture_output=True,
                            text=True, timeout=600)
   assert resumed.returncode == 0, resumed.stderr[-3000:]
   assert f"at step {stopped_at}" in resumed.stdout
-  a, b = _weights(os.path.join(whole, "checkpoints")), _weights(ckpt)
+  a, b = _weights(os.path.join(trained_run[0], "checkpoints")), _weights(ckpt)
   assert a.keys() == b.keys()
   for key in a:
     np.testing.assert_allclose(a[key], b[key], rtol=1e-5, atol=1e-6,

@@ -29,16 +29,18 @@ DETECTOR_SIGNATURES = {"serving_default", "detect", "detect_image",
 TRACKER_SIGNATURES = {"track_step", "track_step_image", "zero_state"}
 
 # Runs in a fresh interpreter: plain TensorFlow, no landmark1d on the path.
-# Every signature runs on the same inputs through the object-based loader
-# (`tf.saved_model.load`) and through the session loader TensorFlow Serving
-# uses (`tf.compat.v1.saved_model.loader.load`); the outputs go to one .npz
-# as "<loader>.<signature>.<output>".
+# For each export (one interpreter serves them all: its start-up and the TF
+# import are most of a small export's run), every signature runs on the same
+# inputs through the object-based loader (`tf.saved_model.load`) and through
+# the session loader TensorFlow Serving uses
+# (`tf.compat.v1.saved_model.loader.load`); the outputs go to one .npz per
+# export as "<loader>.<signature>.<output>".
 _CLIENT = textwrap.dedent("""
     import json, sys
     import numpy as np
     import tensorflow as tf
     assert "landmark1d" not in sys.modules
-    path, inputs, out, wrong_crop = sys.argv[1:5]
+    inputs, jobs = sys.argv[1], json.loads(sys.argv[2])
     data = dict(np.load(inputs))
 
     def run_all(call, names):
@@ -64,47 +66,51 @@ _CLIENT = textwrap.dedent("""
                                      boxes=data["boxes"], **state)
       return r
 
-    loaded = tf.saved_model.load(path)
-    def call_object(name, **feeds):
-      out = loaded.signatures[name](**{k: tf.constant(v)
-                                       for k, v in feeds.items()})
-      return {k: v.numpy() for k, v in out.items()}
-    results = {"object": run_all(call_object, set(loaded.signatures))}
+    def serve(path, out, wrong_crop):
+      loaded = tf.saved_model.load(path)
+      def call_object(name, **feeds):
+        out = loaded.signatures[name](**{k: tf.constant(v)
+                                         for k, v in feeds.items()})
+        return {k: v.numpy() for k, v in out.items()}
+      results = {"object": run_all(call_object, set(loaded.signatures))}
 
-    info = {}
-    with tf.compat.v1.Graph().as_default() as graph:
-      with tf.compat.v1.Session(graph=graph) as session:
-        meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"],
-                                                          path)
-        sigs = meta_graph.signature_def
-        info["signatures"] = sorted(k for k in sigs if not k.startswith("__"))
-        def call_session(name, **feeds):
-          sig = sigs[name]
-          return session.run(
-              {k: t.name for k, t in sig.outputs.items()},
-              {sig.inputs[k].name: v for k, v in feeds.items()})
-        results["session"] = run_all(call_session, set(sigs))
-    if wrong_crop == "yes":
-      # Python's Session refuses a feed that contradicts the signature's shape;
-      # TensorFlow Serving's C++ does not. Feed through a shapeless placeholder
-      # to reach the graph's own check, as a server would.
+      info = {}
       with tf.compat.v1.Graph().as_default() as graph:
         with tf.compat.v1.Session(graph=graph) as session:
-          free = tf.compat.v1.placeholder(tf.uint8, [None, None, None, 3])
-          meta_graph = tf.compat.v1.saved_model.loader.load(
-              session, ["serve"], path,
-              input_map={sigs["detect"].inputs["images"].name: free})
-          try:
-            session.run(meta_graph.signature_def["detect"].outputs[
-                "landmarks"].name, {free: np.zeros((1, 48, 48, 3), np.uint8)})
-            info["wrong_crop"] = "accepted"
-          except tf.errors.InvalidArgumentError as e:
-            info["wrong_crop"] = e.message
+          meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"],
+                                                            path)
+          sigs = meta_graph.signature_def
+          info["signatures"] = sorted(k for k in sigs if not k.startswith("__"))
+          def call_session(name, **feeds):
+            sig = sigs[name]
+            return session.run(
+                {k: t.name for k, t in sig.outputs.items()},
+                {sig.inputs[k].name: v for k, v in feeds.items()})
+          results["session"] = run_all(call_session, set(sigs))
+      if wrong_crop:
+        # Python's Session refuses a feed that contradicts the signature's
+        # shape; TensorFlow Serving's C++ does not. Feed through a shapeless
+        # placeholder to reach the graph's own check, as a server would.
+        with tf.compat.v1.Graph().as_default() as graph:
+          with tf.compat.v1.Session(graph=graph) as session:
+            free = tf.compat.v1.placeholder(tf.uint8, [None, None, None, 3])
+            meta_graph = tf.compat.v1.saved_model.loader.load(
+                session, ["serve"], path,
+                input_map={sigs["detect"].inputs["images"].name: free})
+            try:
+              session.run(meta_graph.signature_def["detect"].outputs[
+                  "landmarks"].name, {free: np.zeros((1, 48, 48, 3), np.uint8)})
+              info["wrong_crop"] = "accepted"
+            except tf.errors.InvalidArgumentError as e:
+              info["wrong_crop"] = e.message
 
-    np.savez(out, **{f"{loader}.{sig}.{k}": np.asarray(v)
-                     for loader, r in results.items()
-                     for sig, outputs in r.items() for k, v in outputs.items()})
-    json.dump(info, open(out + ".json", "w"))
+      np.savez(out, **{f"{loader}.{sig}.{k}": np.asarray(v)
+                       for loader, r in results.items()
+                       for sig, outputs in r.items()
+                       for k, v in outputs.items()})
+      json.dump(info, open(out + ".json", "w"))
+    for job in jobs:
+      serve(**job)
     print("landmark1d" in sys.modules)
 """)
 
@@ -113,18 +119,9 @@ def _env():
   return dict(os.environ, PYTHONPATH="", TF_CPP_MIN_LOG_LEVEL="2")
 
 
-@pytest.fixture(scope="module", params=list(KINDS))
-def served(request, tmp_path_factory):
-  """One tiny export per kind, run by the fresh-process client.
-
-  Returns:
-    dict with the kind's settings, its Keras models, the inputs, the export
-    path, `outputs` (`{(loader, signature, output): array}`) and `info` (the
-    session loader's signature names and, for "det1d", the message of a
-    wrong crop size).
-  """
-  head, length, decoder, is_tracker = KINDS[request.param]
-  folder = tmp_path_factory.mktemp(request.param)
+def _export(kind, folder):
+  """The kind's tiny detector (and tracker), exported to `folder`/saved."""
+  head, length, decoder, is_tracker = KINDS[kind]
   detector = models.build_detector(head, heatmap_length=length, **TINY)
   tracker = step = None
   if is_tracker:
@@ -135,6 +132,23 @@ def served(request, tmp_path_factory):
       heatmap_length=length, sigma=1.0, decoder=decoder, context=1.4,
       shift=0.0, step_model=step)
   path = saved_model.export(module, str(folder / "saved"), {"name": "test"})
+  return dict(detector=detector, tracker=tracker, path=path)
+
+
+@pytest.fixture(scope="module")
+def served_kinds(tmp_path_factory, tiny_models, tiny_exports):
+  """Every kind's tiny export, run by one fresh-process client.
+
+  "trk1d" is the session's tiny tracker export (the same head, L, decoder and
+  crop rule), so it is not exported a second time.
+
+  Returns:
+    `{kind: dict}`, each with the kind's settings, its Keras models, the
+    inputs, the export path, `outputs` (`{(loader, signature, output):
+    array}`) and `info` (the session loader's signature names and, for
+    "det1d", the message of a wrong crop size).
+  """
+  folder = tmp_path_factory.mktemp("served")
   rng = np.random.default_rng(0)
   inputs = {"image": rng.integers(0, 256, (60, 80, 3), dtype=np.uint8),
             "boxes": np.array([[20, 10, 50, 40], [5, 8, 30, 45]], np.float32),
@@ -147,19 +161,35 @@ def served(request, tmp_path_factory):
   inputs["sizes"] = np.array([[60, 80], [40, 50]], np.int32)
   inputs["image_index"] = np.array([0, 1], np.int32)
   np.savez(str(folder / "in.npz"), **inputs)
-  out = str(folder / "out.npz")
-  # One kind is enough for the graph's shape check through the session loader.
-  wrong_crop = "yes" if request.param == "det1d" else "no"
-  proc = subprocess.run([sys.executable, "-c", _CLIENT, path,
-                         str(folder / "in.npz"), out, wrong_crop],
+  kinds, jobs = {}, []
+  for kind, (head, _, decoder, _) in KINDS.items():
+    if kind == "trk1d":
+      exported = dict(tiny_models, path=tiny_exports["tracker"])
+    else:
+      exported = _export(kind, folder / kind)
+    kinds[kind] = dict(exported, kind=kind, head=head, decoder=decoder,
+                       inputs=inputs)
+    # One kind is enough for the graph's shape check through the session
+    # loader.
+    jobs.append(dict(path=exported["path"], out=str(folder / f"{kind}.npz"),
+                     wrong_crop=kind == "det1d"))
+  proc = subprocess.run([sys.executable, "-c", _CLIENT,
+                         str(folder / "in.npz"), json.dumps(jobs)],
                         cwd=str(folder), env=_env(), capture_output=True,
-                        text=True, timeout=300)
+                        text=True, timeout=600)
   assert proc.returncode == 0, proc.stderr[-3000:]
   assert proc.stdout.strip().endswith("False")
-  outputs = {tuple(k.split(".")): v for k, v in np.load(out).items()}
-  return dict(kind=request.param, head=head, decoder=decoder,
-              detector=detector, tracker=tracker, path=path, inputs=inputs,
-              outputs=outputs, info=json.load(open(out + ".json")))
+  for kind, job in zip(kinds, jobs):
+    kinds[kind]["outputs"] = {tuple(k.split(".")): v
+                              for k, v in np.load(job["out"]).items()}
+    kinds[kind]["info"] = json.load(open(job["out"] + ".json"))
+  return kinds
+
+
+@pytest.fixture(scope="module", params=list(KINDS))
+def served(request, served_kinds):
+  """One kind of `served_kinds`."""
+  return served_kinds[request.param]
 
 
 def _by_signature(outputs, loader):
