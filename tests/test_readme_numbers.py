@@ -168,6 +168,19 @@ def _seed_count(counts: set[int]) -> str:
   return text if counts == {5} else text + " of 5"
 
 
+def _backbones(values, documents) -> str:
+  argmax, dark = values
+  document = documents["accuracy_synthetic.json"]
+  text = f"{_pair(document, argmax)} / {_pair(document, dark)}: "
+  if not _shown(argmax):
+    return text + "no difference shown"
+  w = argmax["welch"]
+  lower = "mobile" if w["low"] > 0 else "hourglass"
+  return (text + f"{lower} lower by {abs(w['difference']):.2f} points "
+          f"[{min(abs(w['low']), abs(w['high'])):.2f}, "
+          f"{max(abs(w['low']), abs(w['high'])):.2f}] (argmax)")
+
+
 def _tracking_means(values, documents) -> str:
   return (" / ".join(f"{v['mean']:.2f}" for v in values) +
           f" % ({_seed_count({v['n'] for v in values})})")
@@ -204,6 +217,9 @@ EXPECTED = {
     "CPU latency side by side, batch 1, 1 thread, one face crop: "
     "`synthetic_det1d` / `synthetic_det1d_mobile` through TFLite float32 "
     "(int8) / MediaPipe face_landmark / dlib": _side_by_side,
+    "same two models' accuracy, synthetic faces, 8000 steps, 3 seeds: "
+    "FAN-lite vs mobile backbone (32-wide head), L/F = 3 (argmax / DARK)":
+        _backbones,
     "`confidence` in [0, 1], main-job export (seed 0): 200 synthetic test "
     "faces vs the same crops without the face":
         lambda v, d: f"ROC AUC {v[0]:.3f}; median {v[1]:.2f} vs {v[2]:.2f}",
