@@ -177,9 +177,7 @@ def main(argv):
   logging.set_verbosity(logging.WARNING)  # tfds is chatty at INFO
   f = cli.FLAGS
   if f.update_docs:
-    results = cli.read_json(f.out, NAME)
-    if results is None:
-      raise cli.UsageError(f"--out={f.out} holds no {NAME}.json")
+    results = cli.stored_results(f.out, NAME)
     cli.rewrite_document(f.update_docs,
                          lambda text: update_report(text, results))
     accuracy_report.plot(results, os.path.join(f.out, f"{NAME}.png"))

@@ -67,6 +67,18 @@ def define_update_docs_flag(what: str):
                       "docs/reproduction.md) from --out's JSON.")
 
 
+def stored_results(out: str, name: str) -> dict:
+  """`<out>/<name>.json`, for a run that only reads it (--update_docs).
+
+  Raises:
+    UsageError: when `out` holds no such file.
+  """
+  results = read_json(out, name)
+  if results is None:
+    raise UsageError(f"--out={out} holds no {name}.json")
+  return results
+
+
 def rewrite_document(path: str, update) -> None:
   """Writes `update(text)` over the document at `path`."""
   with open(path, encoding="utf-8") as f:

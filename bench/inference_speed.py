@@ -21,10 +21,10 @@ interleaved rounds so that every row sees the same machine load: the
 `synthetic_det1d` and `synthetic_det1d_mobile` models (and the mobile
 backbone under the hourglass model's 64-wide head) through TFLite float32 and
 int8 and through ONNX Runtime (tf2onnx conversion of the `detect` signature;
-rows skipped with the reason when tf2onnx or onnxruntime is not installed), MediaPipe's face_landmark.tflite
-(468 points, 192 px input; taken from the mediapipe wheel with `pip
-download`, cached at --mediapipe_model, run by ai-edge-litert) and dlib's
-predictor. Each row's median over rounds, and its ratio to MediaPipe's.
+rows skipped with the reason when tf2onnx or onnxruntime is not installed),
+MediaPipe's face_landmark.tflite (468 points, 192 px input; taken from the
+mediapipe wheel with `pip download`, cached at --mediapipe_model, run by
+ai-edge-litert) and dlib's predictor. Each row's median over rounds, and its ratio to MediaPipe's.
 
   python -m bench.inference_speed --mode=full --out=docs/bench
   python -m bench.inference_speed --mode=full --out=docs/bench \\
@@ -496,10 +496,10 @@ def main(argv):
   del argv
   f = cli.FLAGS
   if f.update_docs:
-    results = cli.read_json(f.out, NAME)
-    if results is None or "side_by_side" not in results:
-      raise cli.UsageError(f"--out={f.out} holds no {NAME}.json with a "
-                           "side_by_side part")
+    results = cli.stored_results(f.out, NAME)
+    if "side_by_side" not in results:
+      raise cli.UsageError(f"--out={f.out}: {NAME}.json has no side_by_side "
+                           "part")
     cli.rewrite_document(f.update_docs,
                          lambda text: update_report(text, results))
     return

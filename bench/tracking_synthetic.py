@@ -433,9 +433,7 @@ def main(argv):
   logging.set_verbosity(logging.WARNING)
   f = cli.FLAGS
   if f.update_docs:
-    results = cli.read_json(f.out, NAME)
-    if results is None:
-      raise cli.UsageError(f"--out={f.out} holds no {NAME}.json")
+    results = cli.stored_results(f.out, NAME)
     _write(results, f.out)  # the comparisons as this version computes them
     cli.rewrite_document(f.update_docs,
                          lambda text: update_report(text, results))

@@ -174,11 +174,15 @@ def _backbones(values, documents) -> str:
   text = f"{_pair(document, argmax)} / {_pair(document, dark)}: "
   if not _shown(argmax):
     return text + "no difference shown"
+  # Welch's difference is hourglass - mobile: printed as the lower one's gain.
   w = argmax["welch"]
-  lower = "mobile" if w["low"] > 0 else "hourglass"
-  return (text + f"{lower} lower by {abs(w['difference']):.2f} points "
-          f"[{min(abs(w['low']), abs(w['high'])):.2f}, "
-          f"{max(abs(w['low']), abs(w['high'])):.2f}] (argmax)")
+  if w["low"] > 0:
+    lower, gain, low, high = "mobile", w["difference"], w["low"], w["high"]
+  else:
+    lower, gain, low, high = ("hourglass", -w["difference"], -w["high"],
+                              -w["low"])
+  return (text + f"{lower} lower by {gain:.2f} points [{low:.2f}, "
+          f"{high:.2f}] (argmax)")
 
 
 def _tracking_means(values, documents) -> str:

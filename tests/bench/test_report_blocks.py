@@ -24,4 +24,3 @@ def test_the_reports_block_is_the_committed_jsons(bench):
       f"docs/reproduction.md's {bench.NAME} block is stale: run python -m "
       f"bench.{bench.NAME} --out=docs/bench "
       "--update_docs=docs/reproduction.md")
-

@@ -75,7 +75,6 @@ def test_comparisons_are_paired_by_seed():
   assert found[0]["verdict"].startswith("tracker_lambda0.3 lower")
 
 
-
 def test_update_report_replaces_only_the_block_between_its_markers():
   results = {"cells": {"transient/detector": {
       "runs": {"0": {}}, "nrmse": {"mean": 3.5, "std": None, "n": 1}}},
